@@ -43,5 +43,9 @@ with _silenced_stderr_fd():
     import keras  # noqa: E402
     import tensorflow_probability as tfp  # noqa: E402
 
+    # Device discovery (cuInit and friends) logs its own failures on machines without a
+    # GPU; run it now, while those lines go nowhere, rather than at the first fit.
+    tf.config.list_physical_devices()
+
 tf.get_logger().setLevel("ERROR")
 tfd = tfp.distributions
