@@ -1,0 +1,571 @@
+"""Numerics of the 1-D Gaussian mixture density head used by :class:`MDNClassifier`.
+
+The head is a ``Dense(3 * K)`` layer whose output row is laid out as
+``[K mixing logits | K means | K raw scales]``.  It models the *digit value* (labels encoded
+``0 .. n_classes - 1`` and treated as an ordered real value) as a mixture of ``K`` normals.
+Class ``k`` owns the interval ``[k - 0.5, k + 0.5]``; class 0 also owns everything below and the
+last class everything above, so the class masses sum to one.
+
+Everything here works on plain float32 tensors (TensorFlow ops and ``tfd``), never on
+``tfp.layers``, so a model using these losses stays a plain Keras 3 model that saves and pickles.
+
+Numerical approach for the mass of one bin under one component
+---------------------------------------------------------------
+With ``z = (x - mean) / scale`` the mass of a bin ``[a, b]`` is ``Phi(zb) - Phi(za)``.  Computed
+naively it cancels to 0 (log -> -inf, gradient NaN) as soon as the bin sits a few sigmas into a
+tail.  Instead, per component and bin:
+
+* **Reflection.**  A bin whose centre lies right of the mean is mirrored,
+  ``[za, zb] -> [-zb, -za]`` (the survival function of the right tail is the CDF of the mirrored
+  left tail), so only bins left of the mean, or straddling it, remain.
+* **Left tail** (``zb <= 0``): ``log(Phi(zb) - Phi(za)) = log Phi(zb) + log(-expm1(d))`` with
+  ``d = log Phi(za) - log Phi(zb) < 0`` (log-sub-exp).  ``log Phi(z) = -z**2/2 + log(erfcx(-z/sqrt2)/2)``
+  so ``d = w * zc + log erfcx(-za/sqrt2) - log erfcx(-zb/sqrt2)`` where the quadratic parts
+  cancelled *analytically* into ``w * zc`` (``w`` = width, ``zc`` = centre, both in sigmas):
+  no catastrophic cancellation even ``1e6`` sigmas away.
+* **Straddling bin** (``za < 0 < zb``): ``(erf(zb/sqrt2) + erf(-za/sqrt2)) / 2`` is a sum of two
+  non-negative terms: no cancellation.
+* **Narrow bin** (``w * (1 + |zc|)`` small, i.e. a huge scale): the difference of two nearly equal
+  CDFs loses all relative precision, so the midpoint rule with its second-order correction,
+  ``w * pdf(zc) * (1 + w**2 (zc**2 - 1) / 24)``, is used (relative error below ``1e-7`` there).
+* **Open bins** (class 0 and the last class): ``log Phi(zb)`` resp. ``log Phi(-za)``.
+
+Every branch is evaluated on inputs clamped into its own domain, so the branches that
+``tf.where`` discards are finite too and cannot poison the gradient with ``0 * inf = NaN``.
+Standardized values are clipped to ``+-1e15`` (``z**2`` stays finite in float32), so a bin
+``1e6`` sigmas away gets a very negative, finite log mass with a finite gradient.
+"""
+
+import math
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from skmnist._tf import keras, tf, tfd, tfp
+
+__all__ = [
+    "split_head",
+    "class_log_proba",
+    "label_log_proba",
+    "density_log_prob",
+    "initial_head_bias",
+    "default_init_sigma",
+    "DiscretizedMixtureNLL",
+    "MixtureDensityNLL",
+    "sample_mixture",
+    "mixture_moments",
+]
+
+# Standardized values are clipped here: z**2 / 2 = 5e29 is finite in float32 (max ~3.4e38), and
+# a bin 1e15 sigmas away has a mass of exp(-5e29), which no caller can tell from exp(-inf).
+_Z_CLIP = 1e15
+# Below this value of width * (1 + |centre|) (both in sigmas) the midpoint rule is more accurate
+# than differencing two CDFs: its relative error is < (0.1)**4 / 1920 ~ 5e-8, while the
+# log-sub-exp path then has |d| >= ~0.08, so float32 rounding costs it < ~1e-6 relative.
+_NARROW = 0.1
+# The log-sub-exp path is only *selected* where |d| >= ~0.08 (see above); the clamp only keeps
+# the discarded evaluations finite (log(-expm1(0)) = -inf).
+_D_MAX = -1e-6
+# Bin widths in sigmas below this (scales above 1e30) would be subnormal in float32, which the
+# CPU may flush to zero.
+_W_MIN = 1e-30
+# Inside the midpoint correction term the clamped values are only ever *selected* when they are
+# < _NARROW, so clamping them at 1 keeps the discarded branch finite without changing results.
+_MID_CLAMP = 1.0
+_TINY = 1e-30
+# Last-resort floor for a log mass; nothing above should get there, it just makes "finite" a
+# guarantee of this module rather than of the branches' analysis.
+_LOG_MASS_FLOOR = -1e35
+
+_SQRT1_2 = 1.0 / math.sqrt(2.0)
+_LOG_HALF = math.log(0.5)
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+_LOG_SQRT_PI = 0.5 * math.log(math.pi)
+# Above this argument erfcx is evaluated by its asymptotic series: TensorFlow's erfcx gradient
+# (2x erfcx(x) - 2/sqrt(pi)) cancels badly for large x, the series differentiates cleanly.
+_ERFCX_SERIES_FROM = 7.0
+
+
+def _f32(x):
+    """Return ``x`` as a float32 tensor (accepts numpy arrays of any float dtype)."""
+    return tf.cast(tf.convert_to_tensor(x), tf.float32)
+
+
+def _log_erfcx(x):
+    """``log(erfcx(x))`` for ``x >= 0``, with an accurate gradient for large ``x``.
+
+    For ``x >= 7`` the asymptotic expansion
+    ``erfcx(x) = 1 / (x sqrt(pi)) * sum_n (-1)^n (2n-1)!! / (2x^2)^n`` (terms up to n=5; the
+    first omitted term is ~1e-8 at x=7) is used.  Both branches see inputs clamped into their
+    domain so the discarded one stays finite.
+    """
+    x_small = tf.minimum(x, _ERFCX_SERIES_FROM)
+    small = tf.math.log(tfp.math.erfcx(x_small))
+    x_big = tf.maximum(x, _ERFCX_SERIES_FROM)
+    u = 1.0 / (2.0 * tf.square(x_big))
+    series = 1.0 + u * (-1.0 + u * (3.0 + u * (-15.0 + u * (105.0 + u * -945.0))))
+    big = -tf.math.log(x_big) - _LOG_SQRT_PI + tf.math.log(series)
+    return tf.where(x < _ERFCX_SERIES_FROM, small, big)
+
+
+def _log_ndtr(z):
+    """``log Phi(z)`` of the standard normal CDF, finite with finite gradient for finite ``z``.
+
+    ``log Phi(t) = -t^2/2 + log(erfcx(-t/sqrt2) / 2)`` is exact for ``t <= 0``; the right half
+    uses ``log1p(-Phi(-z))`` where ``Phi(-z) <= 1/2``.  Each half is evaluated on its own
+    clamped input (not on ``-|z|``, whose gradient vanishes at 0) so both stay finite.
+    """
+
+    def left_half(t):  # t <= 0
+        return -0.5 * tf.square(t) + _LOG_HALF + _log_erfcx(-t * _SQRT1_2)
+
+    left = left_half(tf.minimum(z, 0.0))
+    right = tf.math.log1p(-tf.exp(left_half(tf.minimum(-z, 0.0))))
+    return tf.where(z <= 0.0, left, right)
+
+
+def _check_head(n_components, sigma_floor):
+    if int(n_components) != n_components or n_components < 1:
+        raise ValueError(f"n_components must be a positive integer, got {n_components!r}.")
+    if not (np.isfinite(sigma_floor) and sigma_floor > 0):
+        raise ValueError(f"sigma_floor must be a positive finite number, got {sigma_floor!r}.")
+
+
+def _check_n_classes(n_classes):
+    if int(n_classes) != n_classes or n_classes < 2:
+        raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}.")
+
+
+def split_head(outputs, n_components, sigma_floor):
+    """Split raw head outputs into mixture parameters.
+
+    Parameters
+    ----------
+    outputs : tensor-like of shape (n, 3 * n_components)
+        Raw output of the ``Dense(3 * n_components)`` head, laid out as
+        ``[mixing logits | means | raw scales]``.
+    n_components : int
+        Number of mixture components ``K``.
+    sigma_floor : float
+        Positive lower bound added to every scale; it keeps densities bounded and the
+        standardization ``(x - mean) / scale`` finite.
+
+    Returns
+    -------
+    log_weights : tf.Tensor of shape (n, K)
+        ``log_softmax(logits)``: normalized log mixing weights.
+    means : tf.Tensor of shape (n, K)
+        Component means, in label units.
+    scales : tf.Tensor of shape (n, K)
+        ``softplus(raw) + sigma_floor``.
+    """
+    _check_head(n_components, sigma_floor)
+    k = int(n_components)
+    outputs = _f32(outputs)
+    width = outputs.shape[-1]
+    if width is not None and width != 3 * k:
+        raise ValueError(
+            f"Head outputs have {width} columns, expected 3 * n_components = {3 * k}."
+        )
+    logits, means, raw = outputs[..., :k], outputs[..., k : 2 * k], outputs[..., 2 * k :]
+    log_weights = tf.nn.log_softmax(logits, axis=-1)
+    scales = tf.math.softplus(raw) + float(sigma_floor)
+    return log_weights, means, scales
+
+
+def _log_bin_mass(lo, hi, means, scales, lower_open, upper_open):
+    """Per-component log mass of the bins ``[lo, hi]`` (broadcasting), stable everywhere.
+
+    ``lo``/``hi`` must be finite; ``lower_open``/``upper_open`` (booleans, broadcastable) turn
+    the bin into ``(-inf, hi]`` resp. ``[lo, +inf)``.  See the module docstring for the
+    branches; every branch is computed on inputs clamped into its own domain.
+    """
+    inv_scale = 1.0 / scales
+    # width and centre computed directly (not as zb - za) so a huge scale keeps their precision
+    w = tf.maximum((hi - lo) * inv_scale, _W_MIN)
+    zc = tf.clip_by_value((0.5 * (lo + hi) - means) * inv_scale, -_Z_CLIP, _Z_CLIP)
+    za = tf.clip_by_value((lo - means) * inv_scale, -_Z_CLIP, _Z_CLIP)
+    zb = tf.clip_by_value((hi - means) * inv_scale, -_Z_CLIP, _Z_CLIP)
+
+    # Open bins: the CDF at the finite edge (the survival function for the last class).
+    log_below = _log_ndtr(zb)
+    log_above = _log_ndtr(-za)
+
+    # Mirror bins right of the mean into the left half (survival function = mirrored CDF).
+    flip = zc > 0.0
+    za, zb = tf.where(flip, -zb, za), tf.where(flip, -za, zb)
+    zc = -tf.abs(zc)
+
+    # Narrow bin: midpoint rule with its second-order correction.
+    w_m = tf.minimum(w, _MID_CLAMP)
+    wz_m = tf.clip_by_value(w * zc, -_MID_CLAMP, _MID_CLAMP)
+    narrow = (
+        tf.math.log(w)
+        - 0.5 * tf.square(zc)
+        - _HALF_LOG_2PI
+        + tf.math.log1p((tf.square(wz_m) - tf.square(w_m)) / 24.0)
+    )
+
+    # Left tail (zb <= 0): log Phi(zb) + log(-expm1(d)), quadratic parts cancelled analytically.
+    za_t = tf.minimum(za, 0.0)
+    zb_t = tf.minimum(zb, 0.0)
+    log_erfcx_b = _log_erfcx(-zb_t * _SQRT1_2)
+    d = w * zc + _log_erfcx(-za_t * _SQRT1_2) - log_erfcx_b
+    d = tf.minimum(d, _D_MAX)
+    log_phi_b = -0.5 * tf.square(zb_t) + _LOG_HALF + log_erfcx_b
+    tail = log_phi_b + tf.math.log(-tf.math.expm1(d))
+
+    # Straddling bin: sum of two non-negative erf terms.
+    half_mass = tf.math.erf(tf.maximum(zb, 0.0) * _SQRT1_2) + tf.math.erf(
+        -tf.minimum(za, 0.0) * _SQRT1_2
+    )
+    straddle = _LOG_HALF + tf.math.log(tf.maximum(half_mass, _TINY))
+
+    is_narrow = w * (1.0 + tf.abs(zc)) < _NARROW
+    closed = tf.where(is_narrow, narrow, tf.where(zb <= 0.0, tail, straddle))
+    out = tf.where(lower_open, log_below, tf.where(upper_open, log_above, closed))
+    return tf.maximum(out, _LOG_MASS_FLOOR)
+
+
+def class_log_proba(log_weights, means, scales, n_classes):
+    """Log of the mixture's mass on every class bin.
+
+    Class ``k`` owns ``[k - 0.5, k + 0.5]``, class 0 ``(-inf, 0.5]`` and the last class
+    ``[n_classes - 1.5, +inf)``.
+
+    Parameters
+    ----------
+    log_weights, means, scales : tensor-like of shape (n, K)
+        Mixture parameters as returned by :func:`split_head`.
+    n_classes : int
+        Number of classes (>= 2).
+
+    Returns
+    -------
+    tf.Tensor of shape (n, n_classes)
+        Log class probabilities, finite, normalized so that ``exp`` sums to one per row within
+        float32 precision.
+    """
+    _check_n_classes(n_classes)
+    log_weights, means, scales = _f32(log_weights), _f32(means), _f32(scales)
+    k = tf.range(n_classes, dtype=tf.float32)
+    # shapes: params [n, K, 1] against bins [C]
+    log_mass = _log_bin_mass(
+        k - 0.5,
+        k + 0.5,
+        means[..., None],
+        scales[..., None],
+        tf.equal(k, 0.0),
+        tf.equal(k, float(n_classes - 1)),
+    )
+    log_p = tf.reduce_logsumexp(log_weights[..., None] + log_mass, axis=-2)
+    # The bins partition the real line, so the normalizer is ~0; subtracting it makes the
+    # probabilities sum to one exactly even where rounding (or the clip) in the tails bit.
+    return log_p - tf.reduce_logsumexp(log_p, axis=-1, keepdims=True)
+
+
+def _labels(y, n_classes):
+    """Labels as a float32 vector of integers clipped into ``[0, n_classes - 1]``."""
+    y = tf.convert_to_tensor(y)
+    y = tf.reshape(y, [-1])
+    if y.dtype.is_floating:
+        y = tf.round(tf.cast(y, tf.float32))
+    else:
+        y = tf.cast(y, tf.float32)
+    return tf.clip_by_value(y, 0.0, float(n_classes - 1))
+
+
+def label_log_proba(log_weights, means, scales, y, n_classes):
+    """Log probability of each sample's own class bin (the discretized likelihood).
+
+    Only the label's bin is evaluated (two CDFs per component), which is what the training loss
+    needs.  It equals ``class_log_proba`` gathered at ``y`` up to that function's final
+    normalization (~0 in log space).
+
+    Parameters
+    ----------
+    log_weights, means, scales : tensor-like of shape (n, K)
+        Mixture parameters as returned by :func:`split_head`.
+    y : tensor-like of shape (n,) or (n, 1)
+        Encoded labels ``0 .. n_classes - 1`` (any numeric dtype; floats are rounded and values
+        outside the range are clipped into it).
+    n_classes : int
+        Number of classes (>= 2).
+
+    Returns
+    -------
+    tf.Tensor of shape (n,)
+        Finite log probabilities.
+    """
+    _check_n_classes(n_classes)
+    log_weights, means, scales = _f32(log_weights), _f32(means), _f32(scales)
+    y = _labels(y, n_classes)[:, None]  # [n, 1] against params [n, K]
+    log_mass = _log_bin_mass(
+        y - 0.5,
+        y + 0.5,
+        means,
+        scales,
+        tf.equal(y, 0.0),
+        tf.equal(y, float(n_classes - 1)),
+    )
+    return tf.reduce_logsumexp(log_weights + log_mass, axis=-1)
+
+
+def density_log_prob(log_weights, means, scales, y):
+    """Continuous mixture log-density at ``y`` (the original MDN's objective).
+
+    Parameters
+    ----------
+    log_weights, means, scales : tensor-like of shape (n, K)
+        Mixture parameters as returned by :func:`split_head`.
+    y : tensor-like of shape (n,) or (n, 1)
+        Target values.
+
+    Returns
+    -------
+    tf.Tensor of shape (n,)
+        ``MixtureSameFamily(Categorical(logits=log_weights), Normal(means, scales)).log_prob(y)``.
+    """
+    log_weights, means, scales = _f32(log_weights), _f32(means), _f32(scales)
+    y = tf.reshape(_f32(y), [-1])
+    mixture = tfd.MixtureSameFamily(
+        mixture_distribution=tfd.Categorical(logits=log_weights),
+        components_distribution=tfd.Normal(loc=means, scale=scales),
+    )
+    return mixture.log_prob(y)
+
+
+def _softplus_inverse(x):
+    """Stable inverse of softplus for ``x > 0`` (float64)."""
+    x = np.asarray(x, dtype=np.float64)
+    return x + np.log(-np.expm1(-x))
+
+
+def default_init_sigma(n_components, n_classes, sigma_floor=0.0):
+    """Initial component scale used by :func:`initial_head_bias` when none is given.
+
+    The spacing between neighbouring initial means, ``(n_classes - 1) / (K - 1)`` (half the
+    label range for ``K = 1``), so neighbouring components overlap and every class bin gets
+    mass from some component; at least 0.5 (half a bin: a component narrower than its bin
+    would start out nearly degenerate) and at least ``2 * sigma_floor``.
+    """
+    k = int(n_components)
+    span = float(n_classes - 1)
+    spacing = span / (k - 1) if k > 1 else span / 2.0
+    return max(spacing, 0.5, 2.0 * float(sigma_floor))
+
+
+def initial_head_bias(n_components, n_classes, sigma_floor, init_sigma=None):
+    """Bias vector for the ``Dense(3 * K)`` head: a sensible starting mixture.
+
+    Starting from Keras's zero bias puts every mean at 0 and every scale at
+    ``softplus(0) + floor ~ 0.69``; a prototype trained from there reached 93.1% accuracy on
+    MNIST against 97.4% (K=5) from this initialization.
+
+    Parameters
+    ----------
+    n_components : int
+        Number of mixture components ``K``.
+    n_classes : int
+        Number of classes; means are spread over ``[0, n_classes - 1]``.
+    sigma_floor : float
+        The floor :func:`split_head` adds to every scale.
+    init_sigma : float, default=None
+        Initial scale of every component (must exceed ``sigma_floor``).  ``None`` uses
+        :func:`default_init_sigma`: the spacing between initial means, at least 0.5.
+
+    Returns
+    -------
+    ndarray of shape (3 * K,), float32
+        ``[0] * K`` logits (equal weights), means ``np.linspace(0, n_classes - 1, K)`` (the
+        centre of the range for ``K = 1``) and raw scales with
+        ``softplus(raw) + sigma_floor == init_sigma``.
+    """
+    _check_head(n_components, sigma_floor)
+    _check_n_classes(n_classes)
+    k = int(n_components)
+    if init_sigma is None:
+        init_sigma = default_init_sigma(k, n_classes, sigma_floor)
+    elif not (np.isfinite(init_sigma) and init_sigma > sigma_floor):
+        raise ValueError(
+            f"init_sigma must be finite and larger than sigma_floor={sigma_floor!r}, "
+            f"got {init_sigma!r}."
+        )
+    if k > 1:
+        means = np.linspace(0.0, n_classes - 1.0, k)
+    else:
+        means = np.array([(n_classes - 1.0) / 2.0])
+    raw = np.full(k, _softplus_inverse(float(init_sigma) - float(sigma_floor)))
+    return np.concatenate([np.zeros(k), means, raw]).astype(np.float32)
+
+
+@keras.saving.register_keras_serializable(package="skmnist")
+class DiscretizedMixtureNLL(keras.losses.Loss):
+    """Negative log of the mixture's mass on the label's class bin.
+
+    The discretized likelihood: the same probability ``predict_proba`` reports, so training it
+    behaves like training a classifier (the continuous density degenerates on integer labels).
+
+    Parameters
+    ----------
+    n_components : int
+        Number of mixture components ``K``.
+    n_classes : int
+        Number of classes.
+    sigma_floor : float
+        Floor added to every scale (see :func:`split_head`).
+    name : str, default="discretized_mixture_nll"
+        Name of the loss.
+    **kwargs
+        Passed to :class:`keras.losses.Loss` (``reduction``, ``dtype``).
+
+    Notes
+    -----
+    ``y_true`` holds encoded labels of shape ``(n,)`` or ``(n, 1)``; ``y_pred`` the raw head
+    outputs of shape ``(n, 3 * K)``.  :meth:`call` returns per-sample losses so Keras applies
+    ``sample_weight``/``class_weight`` and the reduction.
+    """
+
+    def __init__(
+        self, n_components, n_classes, sigma_floor, name="discretized_mixture_nll", **kwargs
+    ):
+        super().__init__(name=name, **kwargs)
+        _check_head(n_components, sigma_floor)
+        _check_n_classes(n_classes)
+        self.n_components = int(n_components)
+        self.n_classes = int(n_classes)
+        self.sigma_floor = float(sigma_floor)
+
+    def call(self, y_true, y_pred):
+        params = split_head(y_pred, self.n_components, self.sigma_floor)
+        return -label_log_proba(*params, y_true, self.n_classes)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            n_components=self.n_components,
+            n_classes=self.n_classes,
+            sigma_floor=self.sigma_floor,
+        )
+        return config
+
+
+@keras.saving.register_keras_serializable(package="skmnist")
+class MixtureDensityNLL(keras.losses.Loss):
+    """Negative continuous mixture log-density of the label value (the original MDN loss).
+
+    Parameters
+    ----------
+    n_components : int
+        Number of mixture components ``K``.
+    sigma_floor : float
+        Floor added to every scale (see :func:`split_head`); it bounds the density, which on
+        integer labels otherwise grows without limit as the scales shrink.
+    name : str, default="mixture_density_nll"
+        Name of the loss.
+    **kwargs
+        Passed to :class:`keras.losses.Loss` (``reduction``, ``dtype``).
+    """
+
+    def __init__(self, n_components, sigma_floor, name="mixture_density_nll", **kwargs):
+        super().__init__(name=name, **kwargs)
+        _check_head(n_components, sigma_floor)
+        self.n_components = int(n_components)
+        self.sigma_floor = float(sigma_floor)
+
+    def call(self, y_true, y_pred):
+        params = split_head(y_pred, self.n_components, self.sigma_floor)
+        return -density_log_prob(*params, y_true)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(n_components=self.n_components, sigma_floor=self.sigma_floor)
+        return config
+
+
+def _check_mixture(weights, means, scales):
+    weights = np.atleast_2d(np.asarray(weights, dtype=np.float64))
+    means = np.atleast_2d(np.asarray(means, dtype=np.float64))
+    scales = np.atleast_2d(np.asarray(scales, dtype=np.float64))
+    if not (weights.shape == means.shape == scales.shape) or weights.ndim != 2:
+        raise ValueError(
+            "weights, means and scales must share one shape (n, K); got "
+            f"{weights.shape}, {means.shape}, {scales.shape}."
+        )
+    if np.any(weights < 0) or np.any(scales < 0):
+        raise ValueError("weights and scales must be non-negative.")
+    total = weights.sum(axis=1, keepdims=True)
+    if np.any(total <= 0):
+        raise ValueError("every row of weights must have a positive sum.")
+    # renormalize: float32 probabilities from the network sum to 1 only up to rounding
+    return weights / total, means, scales
+
+
+def sample_mixture(weights, means, scales, n_samples, random_state=None):
+    """Draw real values from per-row 1-D Gaussian mixtures.
+
+    Parameters
+    ----------
+    weights : array-like of shape (n, K)
+        Mixing probabilities (rows are renormalized).
+    means, scales : array-like of shape (n, K)
+        Component means and standard deviations.
+    n_samples : int
+        Number of draws per row.
+    random_state : int, RandomState instance or None, default=None
+        Seed or generator (see :func:`sklearn.utils.check_random_state`).
+
+    Returns
+    -------
+    ndarray of shape (n, n_samples), float64
+        Draws: a component picked by its weight, then a normal draw from it.
+    """
+    weights, means, scales = _check_mixture(weights, means, scales)
+    if int(n_samples) != n_samples or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+    rng = check_random_state(random_state)
+    n, k = weights.shape
+    n_samples = int(n_samples)
+    u = rng.random_sample((n, n_samples))
+    noise = rng.standard_normal((n, n_samples))
+    cumulative = np.cumsum(weights, axis=1)
+    # Inverse-CDF pick of the component, one comparison per component (O(n * n_samples) memory
+    # rather than materializing an (n, n_samples, K) array).
+    component = np.zeros((n, n_samples), dtype=np.intp)
+    for j in range(k - 1):
+        component += u >= cumulative[:, j : j + 1]
+    rows = np.arange(n)[:, None]
+    return means[rows, component] + scales[rows, component] * noise
+
+
+def mixture_moments(weights, means, scales):
+    """Mean and variance decomposition of per-row 1-D Gaussian mixtures.
+
+    Parameters
+    ----------
+    weights : array-like of shape (n, K)
+        Mixing probabilities (rows are renormalized).
+    means, scales : array-like of shape (n, K)
+        Component means and standard deviations.
+
+    Returns
+    -------
+    dict of ndarray of shape (n,), float64
+        ``mean``: ``sum_k w_k mu_k``;
+        ``aleatoric_variance``: within-component variance ``sum_k w_k sigma_k**2``;
+        ``epistemic_variance``: between-component variance ``sum_k w_k (mu_k - mean)**2``;
+        ``multimodality``: the same array as ``epistemic_variance`` (how far apart the
+        components sit);
+        ``total_variance``: the mixture's variance, the sum of the two.
+    """
+    weights, means, scales = _check_mixture(weights, means, scales)
+    mean = np.sum(weights * means, axis=1)
+    aleatoric = np.sum(weights * scales**2, axis=1)
+    between = np.sum(weights * (means - mean[:, None]) ** 2, axis=1)
+    return {
+        "mean": mean,
+        "aleatoric_variance": aleatoric,
+        "epistemic_variance": between,
+        "multimodality": between,
+        "total_variance": aleatoric + between,
+    }
