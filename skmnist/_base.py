@@ -44,6 +44,8 @@ __all__ = ["BaseKerasClassifier", "make_dense_trunk"]
 # Rows per call of the compiled prediction function: bounds the activations held at once
 # (65,536 x 400 float32 is 100 MB) while keeping per-call overhead negligible.
 _PREDICT_CHUNK = 65536
+# jit_compile="auto" compiles the training step with XLA from this many training samples on.
+_JIT_MIN_SAMPLES = 10_000
 # Prediction runs in blocks of this many rows (see BaseKerasClassifier._run).
 _ROW_BLOCK = 64
 
@@ -160,6 +162,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         "verbose": ["verbose"],
         "callbacks": [list, None],
         "steps_per_execution": [Interval(Integral, 1, None, closed="left")],
+        "jit_compile": ["boolean", StrOptions({"auto"})],
     }
 
     def __init__(
@@ -182,6 +185,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         verbose=0,
         callbacks=None,
         steps_per_execution=32,
+        jit_compile="auto",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -200,6 +204,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
         self.callbacks = callbacks
         self.steps_per_execution = steps_per_execution
+        self.jit_compile = jit_compile
 
     # ------------------------------------------------------------------ steps to override
     def _build_head(self, x, n_classes, seed):
@@ -241,12 +246,19 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
     def _make_optimizer(self):
         return _OPTIMIZERS[self.optimizer](learning_rate=self.learning_rate)
 
-    def _compile_model(self, model, n_classes):
+    def _compile_model(self, model, n_classes, n_samples):
+        jit = self.jit_compile
+        if jit == "auto":
+            # XLA fuses the many small element-wise ops of a step (a large share of a step
+            # for a mixture head), but compiling costs a few seconds once per model: worth it
+            # only when an epoch has many steps.
+            jit = n_samples >= _JIT_MIN_SAMPLES
         model.compile(
             optimizer=self._make_optimizer(),
             loss=self._make_loss(n_classes),
             metrics=self._make_metrics(n_classes),
             steps_per_execution=self.steps_per_execution,
+            jit_compile=bool(jit),
         )
 
     # ------------------------------------------------------------------ fitting
@@ -343,7 +355,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         with _seeded(seed):
             if reset:
                 model = self._build_model(X.shape[1], n_classes, seed)
-                self._compile_model(model, n_classes)
+                self._compile_model(model, n_classes, len(X))
                 self.model_ = model
                 self.history_ = {}
                 self.n_iter_ = 0

@@ -128,6 +128,10 @@ class FCNClassifier(BaseKerasClassifier):
     steps_per_execution : int, default=32
         Training steps run per call into the compiled training function; larger values cut
         Python overhead per batch (the result does not depend on it).
+    jit_compile : bool or "auto", default="auto"
+        Compile the training step with XLA. ``"auto"`` does so from 10,000 training samples
+        on, where the one-off compilation (a few seconds) is repaid within an epoch or two;
+        small fits, as in cross-validation on a sample, skip it.
 
     Attributes
     ----------
