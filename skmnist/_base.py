@@ -615,7 +615,10 @@ def _model_to_bytes(model):
     """Serialize a Keras model (architecture, weights, optimizer state) to ``.keras`` bytes."""
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.keras")
-        model.save(path)
+        with warnings.catch_warnings():
+            # Keras's variable saving trips NumPy 2's __array__(copy=...) deprecation notice.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            model.save(path)
         with open(path, "rb") as f:
             return f.read()
 

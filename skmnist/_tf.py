@@ -12,6 +12,7 @@ Set ``SKMNIST_TF_LOGS=1`` to see TensorFlow's start-up messages.
 import contextlib
 import os
 import sys
+import warnings
 
 __all__ = ["tf", "keras", "tfp", "tfd"]
 
@@ -38,7 +39,9 @@ def _silenced_stderr_fd():
 
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-with _silenced_stderr_fd():
+with _silenced_stderr_fd(), warnings.catch_warnings():
+    # TensorFlow Probability checks TensorFlow's version with distutils, which warns.
+    warnings.simplefilter("ignore", DeprecationWarning)
     import tensorflow as tf  # noqa: E402
     import keras  # noqa: E402
     import tensorflow_probability as tfp  # noqa: E402
@@ -46,6 +49,6 @@ with _silenced_stderr_fd():
     # Device discovery (cuInit and friends) logs its own failures on machines without a
     # GPU; run it now, while those lines go nowhere, rather than at the first fit.
     tf.config.list_physical_devices()
+    tfd = tfp.distributions  # TFP loads lazily: trigger it here, inside the filters
 
 tf.get_logger().setLevel("ERROR")
-tfd = tfp.distributions

@@ -39,8 +39,8 @@ def _build_parser():
     )
     run.add_argument(
         "--data-home", default=None,
-        help="folder holding the official MNIST .gz files (default: $SKMNIST_DATA, "
-        "else ~/skmnist_data)",
+        help="folder holding the official MNIST .gz files; when not given, $SKMNIST_DATA, "
+        "else ~/skmnist_data",
     )
     run.add_argument(
         "--no-download", action="store_true",
@@ -108,6 +108,9 @@ def _atomic_write(path, write):
     os.close(fd)
     try:
         write(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -115,10 +118,12 @@ def _atomic_write(path, write):
         raise
 
 
-def run(args, out=sys.stdout):
+def run(args, out=None):
+    """Train, evaluate and save as ``args`` say; print to ``out`` (default: stdout)."""
     import joblib
     from sklearn.metrics import accuracy_score, classification_report
 
+    out = sys.stdout if out is None else out
     name, train, test = _load_data(args)
     print(
         f"Training {args.model.upper()} on the {name}: {len(train.target)} training and "
