@@ -1,0 +1,193 @@
+"""FCNClassifier on full MNIST: accuracy, training speed, prediction speed, peak memory.
+
+Reads the official files from the data home (``SKMNIST_DATA``); prints every figure and
+saves them to ``benchmarks/results/fcn.json``.
+
+    SKMNIST_DATA=../shared/data/mnist python benchmarks/bench_fcn.py [--quick]
+
+``--quick`` runs every part with few epochs and a tiny grid (a smoke test of the script).
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import epoch_summary, epoch_timer, load_full_mnist, machine, report, save  # noqa: E402
+
+
+def median_seconds(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def prediction_speed(clf, X_test):
+    """predict_proba against keras.Model.predict on the same network, side by side."""
+    model = clf.model_
+    one, many = X_test[:1], X_test[:10000]
+    clf.predict_proba(one), model.predict(one, verbose=0)  # warm both paths up
+    clf.predict_proba(many), model.predict(many, verbose=0)
+    out = {
+        "keras_predict_1_ms": 1e3 * median_seconds(lambda: model.predict(one, verbose=0), 30),
+        "predict_proba_1_ms": 1e3 * median_seconds(lambda: clf.predict_proba(one), 300),
+        "keras_predict_10000_ms": 1e3 * median_seconds(lambda: model.predict(many, verbose=0), 7),
+        "predict_proba_10000_ms": 1e3 * median_seconds(lambda: clf.predict_proba(many), 7),
+    }
+    out["speedup_1"] = out["keras_predict_1_ms"] / out["predict_proba_1_ms"]
+    out["speedup_10000"] = out["keras_predict_10000_ms"] / out["predict_proba_10000_ms"]
+    out["traced_once"] = clf._predict_functions["log_proba"].experimental_get_tracing_count() == 1
+    return out
+
+
+def training_speed(X, y, epochs):
+    """Per-epoch time of FCNClassifier, plain keras model.fit and MLPClassifier (batch 200, Adam)."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    from skmnist import FCNClassifier
+    from skmnist._tf import keras
+    from skmnist.fcn import make_fcn_model
+
+    timer = epoch_timer()
+    FCNClassifier(epochs=epochs, random_state=0, callbacks=[timer]).fit(X, y)
+    fcn = epoch_summary(timer.seconds)
+
+    keras.utils.set_random_seed(0)
+    model = make_fcn_model(X.shape[1], 10, output="softmax")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    timer = epoch_timer()
+    model.fit(X, y, batch_size=200, epochs=epochs, verbose=0, callbacks=[timer])
+    plain = epoch_summary(timer.seconds)
+
+    mlp = MLPClassifier((400, 20), batch_size=200, solver="adam", max_iter=epochs,
+                        n_iter_no_change=epochs + 1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start = time.perf_counter()
+        mlp.fit(X, y)
+    mlp_epoch = (time.perf_counter() - start) / mlp.n_iter_
+
+    return {
+        "epochs": epochs,
+        "fcnclassifier": fcn,
+        "keras_model_fit": plain,
+        "mlpclassifier_epoch_s": round(mlp_epoch, 3),
+        "fcn_vs_mlp_speedup": mlp_epoch / fcn["warm_epoch_median_s"],
+        "fcn_vs_keras_speedup": plain["warm_epoch_median_s"] / fcn["warm_epoch_median_s"],
+        "fcn_vs_keras_speedup_first_epoch_included": sum(plain["epochs_s"]) / sum(fcn["epochs_s"]),
+    }
+
+
+_RSS_SCRIPT = """
+import resource
+from sklearn.pipeline import make_pipeline
+from skmnist import FCNClassifier, PixelScaler, fetch_mnist
+X, y = fetch_mnist("train", return_X_y=True)
+make_pipeline(PixelScaler(), FCNClassifier(epochs={epochs}, random_state=0)).fit(X, y)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def peak_rss_mb(epochs):
+    """Peak resident memory of a fresh process that loads full MNIST and fits the pipeline."""
+    out = subprocess.run(
+        [sys.executable, "-c", _RSS_SCRIPT.format(epochs=epochs)],
+        capture_output=True, text=True, check=True,
+    )
+    return int(out.stdout.split()[-1]) / 1024
+
+
+def accuracy(X, y, X_test, y_test, quick):
+    from sklearn.model_selection import GridSearchCV
+
+    from skmnist import FCNClassifier
+
+    out = {}
+    epochs = 2 if quick else None  # None: the estimator's own default
+    kw = {} if epochs is None else {"epochs": epochs}
+    start = time.perf_counter()
+    default = FCNClassifier(random_state=0, **kw).fit(X, y)
+    out["default"] = {"test_accuracy": default.score(X_test, y_test), "params": kw,
+                      "fit_s": round(time.perf_counter() - start, 1)}
+    report("default FCNClassifier test accuracy", f"{out['default']['test_accuracy']:.4f}")
+
+    original = dict(optimizer="sgd", learning_rate=0.01, batch_size=200,
+                    epochs=2 if quick else 25, l2=0.0)
+    clf = FCNClassifier(random_state=0, **original).fit(X, y)
+    out["original_configuration"] = {"test_accuracy": clf.score(X_test, y_test),
+                                     "params": original}
+    report("original configuration (SGD 0.01, 25 epochs) accuracy",
+           f"{out['original_configuration']['test_accuracy']:.4f}")
+
+    grid = {"l2": [0.0, 1e-4], "dropout": [0.0]} if quick else {
+        "l2": [0.0, 1e-5, 1e-4], "dropout": [0.0, 0.2]}
+    search_epochs = 2 if quick else 30
+    start = time.perf_counter()
+    search = GridSearchCV(FCNClassifier(epochs=search_epochs, random_state=0), grid, cv=3,
+                          n_jobs=1).fit(X, y)
+    out["grid_search"] = {
+        "grid": grid,
+        "epochs": search_epochs,
+        "cv": 3,
+        "best_params": search.best_params_,
+        "best_cv_accuracy": float(search.best_score_),
+        "test_accuracy": search.score(X_test, y_test),
+        "cv_results": {
+            str(p): float(s)
+            for p, s in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"])
+        },
+        "search_s": round(time.perf_counter() - start, 1),
+    }
+    report(f"GridSearchCV best {search.best_params_} test accuracy",
+           f"{out['grid_search']['test_accuracy']:.4f}")
+    return out, default
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="few epochs, tiny grid")
+    args = parser.parse_args(argv)
+
+    X, y, X_test, y_test = load_full_mnist()
+    results = {"machine": machine(), "quick": args.quick}
+
+    acc, default = accuracy(X, y, X_test, y_test, args.quick)
+    results["accuracy"] = acc
+
+    results["prediction"] = pred = prediction_speed(default, X_test)
+    report("keras model.predict, 1 sample (ms)", f"{pred['keras_predict_1_ms']:.2f}")
+    report("FCNClassifier.predict_proba, 1 sample (ms)", f"{pred['predict_proba_1_ms']:.3f}")
+    report("speed-up, 1 sample (target >= 50x)", f"{pred['speedup_1']:.0f}x")
+    report("keras model.predict, 10,000 samples (ms)", f"{pred['keras_predict_10000_ms']:.1f}")
+    report("FCNClassifier.predict_proba, 10,000 samples (ms)",
+           f"{pred['predict_proba_10000_ms']:.1f}")
+    report("speed-up, 10,000 samples (target >= 5x)", f"{pred['speedup_10000']:.1f}x")
+
+    results["training"] = tr = training_speed(X, y, epochs=3 if args.quick else 8)
+    report("FCNClassifier epochs (s)", tr["fcnclassifier"]["epochs_s"])
+    report("keras model.fit epochs (s)", tr["keras_model_fit"]["epochs_s"])
+    report("MLPClassifier epoch (s)", tr["mlpclassifier_epoch_s"])
+    report("FCN vs MLPClassifier, warm epoch (target >= 1.3x)",
+           f"{tr['fcn_vs_mlp_speedup']:.2f}x")
+    report("FCN vs keras model.fit, warm epoch (target >= 1.0x)",
+           f"{tr['fcn_vs_keras_speedup']:.2f}x")
+    report("FCN vs keras model.fit, all epochs incl. first",
+           f"{tr['fcn_vs_keras_speedup_first_epoch_included']:.2f}x")
+
+    results["peak_rss_mb"] = peak_rss_mb(epochs=2 if args.quick else 20)
+    report("peak RSS of a full-MNIST pipeline fit (MB, target <= 1536)",
+           f"{results['peak_rss_mb']:.0f}")
+    save("fcn_quick" if args.quick else "fcn", results)
+
+
+if __name__ == "__main__":
+    main()
