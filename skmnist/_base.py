@@ -251,8 +251,9 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         if jit == "auto":
             # XLA fuses the many small element-wise ops of a step (a large share of a step
             # for a mixture head), but compiling costs a few seconds once per model: worth it
-            # only when an epoch has many steps.
-            jit = n_samples >= _JIT_MIN_SAMPLES
+            # only when an epoch has many steps.  Not with dropout: XLA's CPU random-number
+            # generation for the masks made epochs ~10x slower than without XLA.
+            jit = n_samples >= _JIT_MIN_SAMPLES and self.dropout == 0
         model.compile(
             optimizer=self._make_optimizer(),
             loss=self._make_loss(n_classes),

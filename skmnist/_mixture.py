@@ -13,27 +13,28 @@ Numerical approach for the mass of one bin under one component
 ---------------------------------------------------------------
 With ``z = (x - mean) / scale`` the mass of a bin ``[a, b]`` is ``Phi(zb) - Phi(za)``.  Computed
 naively it cancels to 0 (log -> -inf, gradient NaN) as soon as the bin sits a few sigmas into a
-tail.  Instead, per component and bin:
+tail.  Instead:
 
 * **Reflection.**  A bin whose centre lies right of the mean is mirrored,
   ``[za, zb] -> [-zb, -za]`` (the survival function of the right tail is the CDF of the mirrored
-  left tail), so only bins left of the mean, or straddling it, remain.
-* **Left tail** (``zb <= 0``): ``log(Phi(zb) - Phi(za)) = log Phi(zb) + log(-expm1(d))`` with
-  ``d = log Phi(za) - log Phi(zb) < 0`` (log-sub-exp).  ``log Phi(z) = -z**2/2 + log(erfcx(-z/sqrt2)/2)``
-  so ``d = w * zc + log erfcx(-za/sqrt2) - log erfcx(-zb/sqrt2)`` where the quadratic parts
-  cancelled *analytically* into ``w * zc`` (``w`` = width, ``zc`` = centre, both in sigmas):
-  no catastrophic cancellation even ``1e6`` sigmas away.
-* **Straddling bin** (``za < 0 < zb``): ``(erf(zb/sqrt2) + erf(-za/sqrt2)) / 2`` is a sum of two
-  non-negative terms: no cancellation.
-* **Narrow bin** (``w * (1 + |zc|)`` small, i.e. a huge scale): the difference of two nearly equal
-  CDFs loses all relative precision, so the midpoint rule with its second-order correction,
-  ``w * pdf(zc) * (1 + w**2 (zc**2 - 1) / 24)``, is used (relative error below ``1e-7`` there).
-* **Open bins** (class 0 and the last class): ``log Phi(zb)`` resp. ``log Phi(-za)``.
+  left tail), so the CDF values involved are never close to 1.
+* **Log-sub-exp.**  ``log(Phi(b) - Phi(a)) = log Phi(b) + log1mexp(log Phi(a) - log Phi(b))``.
+* **log Phi** uses ``log(erfc(-z / sqrt2) / 2)`` on ``[-8, 0]``, the asymptotic series
+  ``-z**2/2 - log(-z) - log(2 pi)/2 + log(1 - 1/z**2 + 3/z**4 - ...)`` below -8 (relative error
+  < 1e-6 there) and ``log1p(-erfc(z / sqrt2) / 2)`` above 0.
+* **Open bins** (class 0 and the last class) are the same formula with the far edge at
+  ``-1e15`` sigmas, whose log-CDF (-5e29) makes the second term exactly 0.
 
 Every branch is evaluated on inputs clamped into its own domain, so the branches that
 ``tf.where`` discards are finite too and cannot poison the gradient with ``0 * inf = NaN``.
 Standardized values are clipped to ``+-1e15`` (``z**2`` stays finite in float32), so a bin
 ``1e6`` sigmas away gets a very negative, finite log mass with a finite gradient.
+
+The formula is kept short on purpose: TensorFlow never frees a traced graph (every fit traces
+the loss, metric and prediction functions anew), so the number of ops here is memory that each
+fit leaves behind.  In the realistic range it matches a float64 reference to ~1e-4 relative
+(the limit of float32 inputs); for bins far narrower than the scale (scale > ~1e3) the
+relative error of the (tiny) bin mass grows to ~1e-3, which the final normalization absorbs.
 """
 
 import math
@@ -41,7 +42,7 @@ import math
 import numpy as np
 from sklearn.utils import check_random_state
 
-from skmnist._tf import keras, tf, tfd, tfp
+from skmnist._tf import keras, tf, tfd
 
 __all__ = [
     "split_head",
@@ -59,31 +60,14 @@ __all__ = [
 # Standardized values are clipped here: z**2 / 2 = 5e29 is finite in float32 (max ~3.4e38), and
 # a bin 1e15 sigmas away has a mass of exp(-5e29), which no caller can tell from exp(-inf).
 _Z_CLIP = 1e15
-# Below this value of width * (1 + |centre|) (both in sigmas) the midpoint rule is more accurate
-# than differencing two CDFs: its relative error is < (0.1)**4 / 1920 ~ 5e-8, while the
-# log-sub-exp path then has |d| >= ~0.08, so float32 rounding costs it < ~1e-6 relative.
-_NARROW = 0.1
-# The log-sub-exp path is only *selected* where |d| >= ~0.08 (see above); the clamp only keeps
-# the discarded evaluations finite (log(-expm1(0)) = -inf).
-_D_MAX = -1e-6
-# Bin widths in sigmas below this (scales above 1e30) would be subnormal in float32, which the
-# CPU may flush to zero.
-_W_MIN = 1e-30
-# Inside the midpoint correction term the clamped values are only ever *selected* when they are
-# < _NARROW, so clamping them at 1 keeps the discarded branch finite without changing results.
-_MID_CLAMP = 1.0
-_TINY = 1e-30
-# Last-resort floor for a log mass; nothing above should get there, it just makes "finite" a
-# guarantee of this module rather than of the branches' analysis.
-_LOG_MASS_FLOOR = -1e35
+# log Phi switches from erfc to its asymptotic series below this z (series error < 1e-6).
+_SERIES_BELOW = -8.0
+# log1mexp's argument is kept below this, so log(-expm1(d)) stays finite (log 1e-37 = -85).
+_D_MAX = -1e-37
 
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
-_LOG_HALF = math.log(0.5)
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
-_LOG_SQRT_PI = 0.5 * math.log(math.pi)
-# Above this argument erfcx is evaluated by its asymptotic series: TensorFlow's erfcx gradient
-# (2x erfcx(x) - 2/sqrt(pi)) cancels badly for large x, the series differentiates cleanly.
-_ERFCX_SERIES_FROM = 7.0
+_LN2 = math.log(2.0)
 
 
 def _f32(x):
@@ -91,37 +75,24 @@ def _f32(x):
     return tf.cast(tf.convert_to_tensor(x), tf.float32)
 
 
-def _log_erfcx(x):
-    """``log(erfcx(x))`` for ``x >= 0``, with an accurate gradient for large ``x``.
-
-    For ``x >= 7`` the asymptotic expansion
-    ``erfcx(x) = 1 / (x sqrt(pi)) * sum_n (-1)^n (2n-1)!! / (2x^2)^n`` (terms up to n=5; the
-    first omitted term is ~1e-8 at x=7) is used.  Both branches see inputs clamped into their
-    domain so the discarded one stays finite.
-    """
-    x_small = tf.minimum(x, _ERFCX_SERIES_FROM)
-    small = tf.math.log(tfp.math.erfcx(x_small))
-    x_big = tf.maximum(x, _ERFCX_SERIES_FROM)
-    u = 1.0 / (2.0 * tf.square(x_big))
-    series = 1.0 + u * (-1.0 + u * (3.0 + u * (-15.0 + u * (105.0 + u * -945.0))))
-    big = -tf.math.log(x_big) - _LOG_SQRT_PI + tf.math.log(series)
-    return tf.where(x < _ERFCX_SERIES_FROM, small, big)
-
-
 def _log_ndtr(z):
-    """``log Phi(z)`` of the standard normal CDF, finite with finite gradient for finite ``z``.
+    """``log Phi(z)`` of the standard normal CDF, finite with a finite gradient for finite z."""
+    mid_z = tf.clip_by_value(z, _SERIES_BELOW, 0.0)
+    mid = tf.math.log(0.5 * tf.math.erfc(-mid_z * _SQRT1_2))
+    far_z = tf.minimum(z, _SERIES_BELOW)
+    u = 1.0 / tf.square(far_z)
+    series = 1.0 + u * (-1.0 + u * (3.0 + u * (-15.0 + u * 105.0)))
+    far = -0.5 * tf.square(far_z) - tf.math.log(-far_z) - _HALF_LOG_2PI + tf.math.log(series)
+    right_z = tf.maximum(z, 0.0)
+    right = tf.math.log1p(-0.5 * tf.math.erfc(right_z * _SQRT1_2))
+    return tf.where(z > 0.0, right, tf.where(z < _SERIES_BELOW, far, mid))
 
-    ``log Phi(t) = -t^2/2 + log(erfcx(-t/sqrt2) / 2)`` is exact for ``t <= 0``; the right half
-    uses ``log1p(-Phi(-z))`` where ``Phi(-z) <= 1/2``.  Each half is evaluated on its own
-    clamped input (not on ``-|z|``, whose gradient vanishes at 0) so both stay finite.
-    """
 
-    def left_half(t):  # t <= 0
-        return -0.5 * tf.square(t) + _LOG_HALF + _log_erfcx(-t * _SQRT1_2)
-
-    left = left_half(tf.minimum(z, 0.0))
-    right = tf.math.log1p(-tf.exp(left_half(tf.minimum(-z, 0.0))))
-    return tf.where(z <= 0.0, left, right)
+def _log1mexp(d):
+    """``log(1 - exp(d))`` for ``d < 0`` (Maechler's two branches, each on its own domain)."""
+    near = tf.math.log(-tf.math.expm1(tf.clip_by_value(d, -_LN2, _D_MAX)))
+    far = tf.math.log1p(-tf.exp(tf.minimum(d, -_LN2)))
+    return tf.where(d > -_LN2, near, far)
 
 
 def _check_head(n_components, sigma_floor):
@@ -177,54 +148,19 @@ def _log_bin_mass(lo, hi, means, scales, lower_open, upper_open):
     """Per-component log mass of the bins ``[lo, hi]`` (broadcasting), stable everywhere.
 
     ``lo``/``hi`` must be finite; ``lower_open``/``upper_open`` (booleans, broadcastable) turn
-    the bin into ``(-inf, hi]`` resp. ``[lo, +inf)``.  See the module docstring for the
-    branches; every branch is computed on inputs clamped into its own domain.
+    the bin into ``(-inf, hi]`` resp. ``[lo, +inf)``.  See the module docstring.
     """
     inv_scale = 1.0 / scales
-    # width and centre computed directly (not as zb - za) so a huge scale keeps their precision
-    w = tf.maximum((hi - lo) * inv_scale, _W_MIN)
-    zc = tf.clip_by_value((0.5 * (lo + hi) - means) * inv_scale, -_Z_CLIP, _Z_CLIP)
     za = tf.clip_by_value((lo - means) * inv_scale, -_Z_CLIP, _Z_CLIP)
     zb = tf.clip_by_value((hi - means) * inv_scale, -_Z_CLIP, _Z_CLIP)
-
-    # Open bins: the CDF at the finite edge (the survival function for the last class).
-    log_below = _log_ndtr(zb)
-    log_above = _log_ndtr(-za)
-
-    # Mirror bins right of the mean into the left half (survival function = mirrored CDF).
-    flip = zc > 0.0
-    za, zb = tf.where(flip, -zb, za), tf.where(flip, -za, zb)
-    zc = -tf.abs(zc)
-
-    # Narrow bin: midpoint rule with its second-order correction.
-    w_m = tf.minimum(w, _MID_CLAMP)
-    wz_m = tf.clip_by_value(w * zc, -_MID_CLAMP, _MID_CLAMP)
-    narrow = (
-        tf.math.log(w)
-        - 0.5 * tf.square(zc)
-        - _HALF_LOG_2PI
-        + tf.math.log1p((tf.square(wz_m) - tf.square(w_m)) / 24.0)
-    )
-
-    # Left tail (zb <= 0): log Phi(zb) + log(-expm1(d)), quadratic parts cancelled analytically.
-    za_t = tf.minimum(za, 0.0)
-    zb_t = tf.minimum(zb, 0.0)
-    log_erfcx_b = _log_erfcx(-zb_t * _SQRT1_2)
-    d = w * zc + _log_erfcx(-za_t * _SQRT1_2) - log_erfcx_b
-    d = tf.minimum(d, _D_MAX)
-    log_phi_b = -0.5 * tf.square(zb_t) + _LOG_HALF + log_erfcx_b
-    tail = log_phi_b + tf.math.log(-tf.math.expm1(d))
-
-    # Straddling bin: sum of two non-negative erf terms.
-    half_mass = tf.math.erf(tf.maximum(zb, 0.0) * _SQRT1_2) + tf.math.erf(
-        -tf.minimum(za, 0.0) * _SQRT1_2
-    )
-    straddle = _LOG_HALF + tf.math.log(tf.maximum(half_mass, _TINY))
-
-    is_narrow = w * (1.0 + tf.abs(zc)) < _NARROW
-    closed = tf.where(is_narrow, narrow, tf.where(zb <= 0.0, tail, straddle))
-    out = tf.where(lower_open, log_below, tf.where(upper_open, log_above, closed))
-    return tf.maximum(out, _LOG_MASS_FLOOR)
+    flip = za + zb > 0.0
+    a = tf.where(flip, -zb, za)
+    b = tf.where(flip, -za, zb)
+    # Open bins: (-inf, hi] is Phi(zb), [lo, inf) is Phi(-za); the far edge drops out.
+    a = tf.where(lower_open | upper_open, -_Z_CLIP, a)
+    b = tf.where(lower_open, zb, tf.where(upper_open, -za, b))
+    log_b = _log_ndtr(b)
+    return log_b + _log1mexp(_log_ndtr(a) - log_b)
 
 
 def class_log_proba(log_weights, means, scales, n_classes):

@@ -24,7 +24,6 @@ import tempfile
 import urllib.request
 import zlib
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch

@@ -130,8 +130,9 @@ class FCNClassifier(BaseKerasClassifier):
         Python overhead per batch (the result does not depend on it).
     jit_compile : bool or "auto", default="auto"
         Compile the training step with XLA. ``"auto"`` does so from 10,000 training samples
-        on, where the one-off compilation (a few seconds) is repaid within an epoch or two;
-        small fits, as in cross-validation on a sample, skip it.
+        on, where the one-off compilation (a few seconds) is repaid within an epoch or two,
+        and without dropout (XLA's random-number generation on CPU is slow); small fits, as in
+        cross-validation on a sample, skip it.
 
     Attributes
     ----------
