@@ -378,7 +378,10 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
 
         if stopper.diverged_at is not None:
             epoch, batch = stopper.diverged_at
-            del self.model_
+            # Leave the estimator unfitted rather than holding NaN weights.
+            for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+                delattr(self, name)
+            self.__dict__.pop("_predict_functions", None)
             raise ValueError(
                 f"Training diverged: the loss became NaN or infinite at epoch {epoch + 1}, "
                 f"batch {batch + 1}. Try a smaller learning_rate (now {self.learning_rate}), "
@@ -449,7 +452,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         }
 
     def _validate_predict_input(self, X):
-        check_is_fitted(self)
+        check_is_fitted(self, "model_")
         return validate_data(self, X, reset=False, dtype=np.float32)
 
     def _run(self, name, X):
