@@ -12,7 +12,7 @@ X_test, y_test = load_mnist_sample("test", return_X_y=True)
 scaler = PixelScaler()
 Z_train, Z_test = scaler.fit_transform(X_train), scaler.transform(X_test)
 
-mdn = MDNClassifier(n_components=5, epochs=15, random_state=0).fit(Z_train, y_train)
+mdn = MDNClassifier(n_components=10, epochs=15, random_state=0).fit(Z_train, y_train)
 print(f"test accuracy: {mdn.score(Z_test, y_test):.4f}")
 
 u = mdn.predict_uncertainty(Z_test)

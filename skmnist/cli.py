@@ -51,7 +51,7 @@ def _build_parser():
     run.add_argument("--learning-rate", type=float, default=1e-3, help="Adam learning rate")
     run.add_argument("--l2", type=float, default=0.0, help="L2 penalty on hidden kernels")
     run.add_argument(
-        "--n-components", type=int, default=5, help="mixture components (--model mdn only)"
+        "--n-components", type=int, default=10, help="mixture components (--model mdn only)"
     )
     run.add_argument("--random-state", type=int, default=0, help="seed for reproducible runs")
     run.add_argument(
