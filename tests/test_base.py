@@ -1,0 +1,112 @@
+"""The shared training machinery of skmnist's networks (skmnist._base)."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from skmnist import FCNClassifier, MDNClassifier
+from skmnist import _base
+from skmnist._base import _training_rows
+
+
+def _data(n=120, n_features=6, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.rand(n, n_features).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] > 1).astype(np.int32) + (X[:, 2] > 0.7)
+    return X, y.astype(np.int32)
+
+
+def test_training_rows_are_a_canonical_order():
+    X, y = _data()
+    rows, w = _training_rows(X, y, None)
+    assert w is None and sorted(rows) == list(range(len(X)))
+    perm = np.random.RandomState(1).permutation(len(X))
+    rows_p, _ = _training_rows(X[perm], y[perm], None)
+    # the same samples come out in the same order, whatever order they came in
+    assert_array_equal(X[perm][rows_p], X[rows])
+
+
+def test_integer_weights_repeat_rows_and_zero_drops():
+    X, y = _data(20)
+    sw = np.array([0, 1, 2, 3] * 5, dtype=np.float32)
+    rows, w = _training_rows(X, y, sw)
+    assert w is None
+    assert_array_equal(np.bincount(rows, minlength=20), sw.astype(int))
+
+
+def test_fractional_or_large_weights_scale_the_loss_with_mean_one():
+    X, y = _data(20)
+    for sw in [np.full(20, 0.5, np.float32), np.full(20, 10.0, np.float32)]:
+        rows, w = _training_rows(X, y, sw)
+        assert sorted(rows) == list(range(20))
+        assert w.mean() == pytest.approx(1.0)
+
+
+def test_all_zero_weights_are_an_error():
+    X, y = _data(10)
+    with pytest.raises(ValueError, match="non-zero"):
+        _training_rows(X, y, np.zeros(10, np.float32))
+
+
+@pytest.fixture
+def numpy_batches(monkeypatch):
+    """Force the large-data path: batches gathered from NumPy by a generator."""
+    monkeypatch.setattr(_base, "_IN_GRAPH_BYTES", 0)
+
+
+@pytest.mark.parametrize("path", ["in_graph", "numpy"])
+def test_both_batching_paths_are_seeded_and_order_free(path, request):
+    if path == "numpy":
+        request.getfixturevalue("numpy_batches")
+    X, y = _data()
+    params = dict(hidden_layer_sizes=(8,), epochs=3, batch_size=16, random_state=0)
+    p1 = FCNClassifier(**params).fit(X, y).predict_proba(X)
+    p2 = FCNClassifier(**params).fit(X, y).predict_proba(X)
+    assert_array_equal(p1, p2)
+    perm = np.random.RandomState(3).permutation(len(X))
+    p3 = FCNClassifier(**params).fit(X[perm], y[perm]).predict_proba(X)
+    assert_array_equal(p1, p3)
+    sw = np.random.RandomState(4).randint(0, 3, len(X)).astype(np.float32)
+    pw = FCNClassifier(**params).fit(X, y, sample_weight=sw).predict_proba(X)
+    pr = FCNClassifier(**params).fit(np.repeat(X, sw.astype(int), 0),
+                                     np.repeat(y, sw.astype(int))).predict_proba(X)
+    assert_array_equal(pw, pr)
+    assert not np.array_equal(pw, p1)
+
+
+def test_numpy_path_trains_like_the_in_graph_path(monkeypatch):
+    X, y = _data(400)
+    params = dict(hidden_layer_sizes=(16,), epochs=15, batch_size=32, learning_rate=0.01,
+                  random_state=0, early_stopping=True, n_iter_no_change=20)
+    in_graph = FCNClassifier(**params).fit(X, y)
+    monkeypatch.setattr(_base, "_IN_GRAPH_BYTES", 0)
+    numpy = FCNClassifier(**params).fit(X, y)
+    assert numpy.score(X, y) > 0.8
+    assert abs(numpy.score(X, y) - in_graph.score(X, y)) < 0.05
+    assert len(numpy.history_["val_loss"]) == numpy.n_iter_ == 15
+
+
+@pytest.mark.parametrize(
+    "params, n, expected",
+    [({}, 100, False), ({}, 10_000, True), ({"dropout": 0.1}, 10_000, False),
+     ({"jit_compile": False}, 10_000, False), ({"jit_compile": True}, 100, True)],
+)
+def test_jit_compile_auto(params, n, expected):
+    X, y = _data(n, n_features=3)
+    clf = FCNClassifier(hidden_layer_sizes=(4,), epochs=1, batch_size=500, random_state=0,
+                        **params).fit(X, y)
+    assert bool(clf.model_.jit_compile) is expected
+
+
+def test_predict_does_not_retrace_or_change_state():
+    X, y = _data()
+    clf = MDNClassifier(hidden_layer_sizes=(8,), n_components=3, epochs=1,
+                        random_state=0).fit(X, y)
+    before = dict(vars(clf))
+    for n in [1, 2, 63, 64, 65, 130]:
+        clf.predict_proba(X[:n])
+        clf.sample(X[:n], 2, random_state=0)
+    assert vars(clf) == before
+    fns = clf._predict_functions
+    assert fns["log_proba"].experimental_get_tracing_count() == 1
+    assert fns["outputs"].experimental_get_tracing_count() == 1
