@@ -49,6 +49,30 @@ def epoch_summary(seconds):
     }
 
 
+def grid_search(estimator, grid, X, y, X_test, y_test, cv=3):
+    """Run ``GridSearchCV`` (accuracy, one process), report and summarize it for JSON."""
+    from sklearn.model_selection import GridSearchCV
+
+    start = time.perf_counter()
+    search = GridSearchCV(estimator, grid, cv=cv, n_jobs=1).fit(X, y)
+    summary = {
+        "grid": grid,
+        "cv": cv,
+        "fixed_params": {k: v for k, v in estimator.get_params().items() if k in ("epochs",)},
+        "best_params": search.best_params_,
+        "best_cv_accuracy": float(search.best_score_),
+        "test_accuracy": search.score(X_test, y_test),
+        "cv_results": {
+            str(p): float(s)
+            for p, s in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"])
+        },
+        "search_s": round(time.perf_counter() - start, 1),
+    }
+    report(f"GridSearchCV best {search.best_params_}: cv / test accuracy",
+           f"{search.best_score_:.4f} / {summary['test_accuracy']:.4f}")
+    return summary
+
+
 def machine():
     import sklearn
 

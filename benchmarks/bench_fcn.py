@@ -18,7 +18,9 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import epoch_summary, epoch_timer, load_full_mnist, machine, report, save  # noqa: E402
+from _common import (  # noqa: E402
+    epoch_summary, epoch_timer, grid_search, load_full_mnist, machine, report, save,
+)
 
 
 def median_seconds(fn, repeats):
@@ -107,8 +109,6 @@ def peak_rss_mb(epochs):
 
 
 def accuracy(X, y, X_test, y_test, quick):
-    from sklearn.model_selection import GridSearchCV
-
     from skmnist import FCNClassifier
 
     out = {}
@@ -131,24 +131,8 @@ def accuracy(X, y, X_test, y_test, quick):
     grid = {"l2": [0.0, 1e-4], "dropout": [0.0]} if quick else {
         "l2": [0.0, 1e-5, 1e-4], "dropout": [0.0, 0.2]}
     search_epochs = 2 if quick else 30
-    start = time.perf_counter()
-    search = GridSearchCV(FCNClassifier(epochs=search_epochs, random_state=0), grid, cv=3,
-                          n_jobs=1).fit(X, y)
-    out["grid_search"] = {
-        "grid": grid,
-        "epochs": search_epochs,
-        "cv": 3,
-        "best_params": search.best_params_,
-        "best_cv_accuracy": float(search.best_score_),
-        "test_accuracy": search.score(X_test, y_test),
-        "cv_results": {
-            str(p): float(s)
-            for p, s in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"])
-        },
-        "search_s": round(time.perf_counter() - start, 1),
-    }
-    report(f"GridSearchCV best {search.best_params_} test accuracy",
-           f"{out['grid_search']['test_accuracy']:.4f}")
+    out["grid_search"] = grid_search(
+        FCNClassifier(epochs=search_epochs, random_state=0), grid, X, y, X_test, y_test)
     return out, default
 
 

@@ -16,7 +16,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import epoch_summary, epoch_timer, load_full_mnist, machine, report, save  # noqa: E402
+from _common import (  # noqa: E402
+    epoch_summary, epoch_timer, grid_search, load_full_mnist, machine, report, save,
+)
 
 
 def fit_and_evaluate(estimator, X, y, X_test, y_test):
@@ -48,8 +50,6 @@ def show(name, r):
 
 
 def main(argv=None):
-    from sklearn.model_selection import GridSearchCV
-
     from skmnist import FCNClassifier, MDNClassifier
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -84,22 +84,8 @@ def main(argv=None):
     report("MDN matches or beats FCN on", results["mdn_beats_or_matches_fcn"])
 
     grid = {"n_components": [2, 5]} if args.quick else {"n_components": [5, 10, 15]}
-    start = time.perf_counter()
-    search = GridSearchCV(MDNClassifier(random_state=0, **kw), grid, cv=3, n_jobs=1).fit(X, y)
-    results["grid_search"] = {
-        "grid": grid,
-        "cv": 3,
-        "best_params": search.best_params_,
-        "best_cv_accuracy": float(search.best_score_),
-        "test_accuracy": search.score(X_test, y_test),
-        "cv_results": {
-            str(p): float(s)
-            for p, s in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"])
-        },
-        "search_s": round(time.perf_counter() - start, 1),
-    }
-    report(f"GridSearchCV best {search.best_params_}: cv / test accuracy",
-           f"{search.best_score_:.4f} / {results['grid_search']['test_accuracy']:.4f}")
+    results["grid_search"] = grid_search(
+        MDNClassifier(random_state=0, **kw), grid, X, y, X_test, y_test)
     save("mdn_quick" if args.quick else "mdn", results)
 
 
