@@ -272,6 +272,28 @@ def test_early_stopping(data):
     assert clf.n_iter_ - 1 - best >= clf.n_iter_no_change
 
 
+class _EpochCounter(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.epochs = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs += 1
+
+
+def test_user_callbacks(data):
+    X, y, X_test, _ = data
+    counter = _EpochCounter()
+    stop = keras.callbacks.EarlyStopping(monitor="loss", patience=0, min_delta=10.0)
+    callbacks = [counter, stop]
+    clf = small(epochs=10, callbacks=callbacks).fit(X, y)
+    # The loss never improves by 10, so the user's callback stops training after 2 epochs.
+    assert counter.epochs == clf.n_iter_ == len(clf.history_["loss"]) == 2
+    assert clf.callbacks is callbacks and len(callbacks) == 2  # the parameter is not modified
+    loaded = pickle.loads(pickle.dumps(clf))
+    assert_array_equal(loaded.predict_proba(X_test), clf.predict_proba(X_test))
+
+
 def test_early_stopping_needs_enough_samples():
     X = np.random.RandomState(0).rand(6, 3)
     with pytest.raises(ValueError, match="validation_fraction"):
@@ -427,12 +449,14 @@ def test_fractional_sample_weight_changes_result_and_is_scale_free(data, fitted)
 def test_class_weight(data, fitted):
     X, y, X_test, _ = data
     base = fitted.predict_proba(X_test)
-    cw = {c: 1.0 for c in range(10)}
-    cw[3] = 8.0
-    heavy = small(class_weight=cw).fit(X, y).predict_proba(X_test)
-    assert not np.allclose(heavy, base, atol=1e-3)
-    # A heavy class weight pulls probability mass towards that class.
-    assert heavy[:, 3].mean() > base[:, 3].mean()
+    heavy = small(class_weight={**dict.fromkeys(range(10), 1.0), 3: 20.0}).fit(X, y)
+    light = small(class_weight={**dict.fromkeys(range(10), 1.0), 3: 0.05}).fit(X, y)
+    assert not np.allclose(heavy.predict_proba(X_test), base, atol=1e-3)
+    # A class's weight moves probability mass towards (heavy) or away from it (light).
+    heavy_mass = heavy.predict_proba(X_test)[:, 3].mean()
+    light_mass = light.predict_proba(X_test)[:, 3].mean()
+    assert heavy_mass > base[:, 3].mean() > light_mass
+    assert heavy_mass > 2 * light_mass
 
     # Integer class weights are frequency weights: exactly like repeating that class's rows.
     cw2 = {c: 1 for c in range(10)}
