@@ -281,6 +281,9 @@ class _EpochCounter(keras.callbacks.Callback):
         self.epochs += 1
 
 
+# The pickle below goes through the callback's reference to the network (see the xfail
+# test after this one), which makes Keras emit NumPy DeprecationWarnings.
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_user_callbacks(data):
     X, y, X_test, _ = data
     counter = _EpochCounter()
@@ -292,6 +295,24 @@ def test_user_callbacks(data):
     assert clf.callbacks is callbacks and len(callbacks) == 2  # the parameter is not modified
     loaded = pickle.loads(pickle.dumps(clf))
     assert_array_equal(loaded.predict_proba(X_test), clf.predict_proba(X_test))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: after fit a user callback keeps .model pointing at model_, so pickling the "
+    "estimator serializes the Keras network a second time through the callback (twice the "
+    "size, NumPy DeprecationWarnings from Keras)",
+    raises=(AssertionError, DeprecationWarning),
+)
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_pickle_with_user_callbacks_stores_the_network_once(data, fitted):
+    X, y, _, _ = data
+    clf = small(callbacks=[keras.callbacks.EarlyStopping(monitor="loss", patience=5)])
+    clf.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        blob = pickle.dumps(clf)
+    assert len(blob) < 1.3 * len(pickle.dumps(fitted))  # the same network without callbacks
 
 
 def test_early_stopping_needs_enough_samples():
@@ -453,10 +474,11 @@ def test_class_weight(data, fitted):
     light = small(class_weight={**dict.fromkeys(range(10), 1.0), 3: 0.05}).fit(X, y)
     assert not np.allclose(heavy.predict_proba(X_test), base, atol=1e-3)
     # A class's weight moves probability mass towards (heavy) or away from it (light).
+    # (Compared with each other: against the unweighted model the effect of a weight is
+    # within the seed-to-seed spread of such short fits, 0.11-0.21 for this class.)
     heavy_mass = heavy.predict_proba(X_test)[:, 3].mean()
     light_mass = light.predict_proba(X_test)[:, 3].mean()
-    assert heavy_mass > base[:, 3].mean() > light_mass
-    assert heavy_mass > 2 * light_mass
+    assert heavy_mass > 5 * light_mass  # about 0.18 and 0.004
 
     # Integer class weights are frequency weights: exactly like repeating that class's rows.
     cw2 = {c: 1 for c in range(10)}
