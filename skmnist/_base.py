@@ -130,7 +130,10 @@ class _StopOnNonFinite(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
         if loss is not None and not np.isfinite(float(loss)):
-            self.diverged_at = (self._epoch, batch)
+            # With steps_per_execution > 1 Keras reports the last step of the execution,
+            # which may lie past the epoch's end: clamp it to the epoch's last batch.
+            steps = self.params.get("steps") if self.params else None
+            self.diverged_at = (self._epoch, batch if not steps else min(batch, steps - 1))
             self.model.stop_training = True
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -367,12 +370,18 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                 # Keras warns when a given epoch count is shorter than steps_per_execution
                 # allows; the estimator picks it on purpose.
                 warnings.filterwarnings("ignore", module="keras")
-                history = self.model_.fit(
-                    **fit_args,
-                    epochs=epochs,
-                    callbacks=callbacks,
-                    verbose=min(int(self.verbose), 2),
-                )
+                try:
+                    history = self.model_.fit(
+                        **fit_args,
+                        epochs=epochs,
+                        callbacks=callbacks,
+                        verbose=min(int(self.verbose), 2),
+                    )
+                finally:
+                    # The user's callbacks would otherwise keep a reference to model_, and
+                    # pickling the estimator would store the network a second time.
+                    for callback in self.callbacks or []:
+                        callback.set_model(None)
 
         if stopper.diverged_at is not None:
             epoch, batch = stopper.diverged_at

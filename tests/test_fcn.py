@@ -281,9 +281,6 @@ class _EpochCounter(keras.callbacks.Callback):
         self.epochs += 1
 
 
-# The pickle below goes through the callback's reference to the network (see the xfail
-# test after this one), which makes Keras emit NumPy DeprecationWarnings.
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_user_callbacks(data):
     X, y, X_test, _ = data
     counter = _EpochCounter()
@@ -297,13 +294,6 @@ def test_user_callbacks(data):
     assert_array_equal(loaded.predict_proba(X_test), clf.predict_proba(X_test))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: after fit a user callback keeps .model pointing at model_, so pickling the "
-    "estimator serializes the Keras network a second time through the callback (twice the "
-    "size, NumPy DeprecationWarnings from Keras)",
-    raises=(AssertionError, DeprecationWarning),
-)
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_pickle_with_user_callbacks_stores_the_network_once(data, fitted):
     X, y, _, _ = data
@@ -1018,11 +1008,6 @@ def test_diverging_fit_raises_and_leaves_estimator_unfitted(mnist, previously_fi
     assert clf.predict(X[:3]).shape == (3,)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: with steps_per_execution > 1 the divergence message reports Keras's "
-    "end-of-execution step (batch 32 in a 2-batch epoch)",
-)
 def test_diverged_message_names_a_real_batch(mnist):
     X, y, _, _ = mnist
     X, y = X[:300].astype(np.float64) * 4, y[:300]
