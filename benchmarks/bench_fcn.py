@@ -90,12 +90,13 @@ def training_speed(X, y, epochs):
 
 
 _RSS_SCRIPT = """
-import resource
 from sklearn.pipeline import make_pipeline
 from skmnist import FCNClassifier, PixelScaler, fetch_mnist
 X, y = fetch_mnist("train", return_X_y=True)
 make_pipeline(PixelScaler(), FCNClassifier(epochs={epochs}, random_state=0)).fit(X, y)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over from the parent through
+# fork and exec, so a child of a large benchmark process would report the parent's peak.
+print(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:")))
 """
 
 
