@@ -6,9 +6,12 @@ saves them to ``benchmarks/results/fcn.json``.
     SKMNIST_DATA=../shared/data/mnist python benchmarks/bench_fcn.py [--quick]
 
 ``--quick`` runs every part with few epochs and a tiny grid (a smoke test of the script).
+``--parts prediction,memory`` reruns only those parts (of accuracy, prediction, training,
+memory) and updates them in the saved results.
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +22,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import (  # noqa: E402
+    RESULTS,
     epoch_summary, epoch_timer, grid_search, load_full_mnist, machine, report, save,
 )
 
@@ -139,41 +143,63 @@ def accuracy(X, y, X_test, y_test, quick):
     return out, default
 
 
+PARTS = ("accuracy", "prediction", "training", "memory")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few epochs, tiny grid")
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help="comma-separated parts to run: " + ", ".join(PARTS))
     args = parser.parse_args(argv)
+    parts = args.parts.split(",")
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown parts {sorted(unknown)}; choose from {PARTS}")
 
+    name = "fcn_quick" if args.quick else "fcn"
+    results = {}
+    if set(parts) != set(PARTS) and os.path.exists(os.path.join(RESULTS, f"{name}.json")):
+        with open(os.path.join(RESULTS, f"{name}.json")) as f:
+            results = json.load(f)  # update the parts rerun, keep the others
+    results.update({"machine": machine(), "quick": args.quick})
     X, y, X_test, y_test = load_full_mnist()
-    results = {"machine": machine(), "quick": args.quick}
 
-    acc, default = accuracy(X, y, X_test, y_test, args.quick)
-    results["accuracy"] = acc
+    if "accuracy" in parts:
+        results["accuracy"], default = accuracy(X, y, X_test, y_test, args.quick)
+    elif "prediction" in parts:
+        from skmnist import FCNClassifier
 
-    results["prediction"] = pred = prediction_speed(default, X_test)
-    report("keras model.predict, 1 sample (ms)", f"{pred['keras_predict_1_ms']:.2f}")
-    report("FCNClassifier.predict_proba, 1 sample (ms)", f"{pred['predict_proba_1_ms']:.3f}")
-    report("speed-up, 1 sample (target >= 50x)", f"{pred['speedup_1']:.0f}x")
-    report("keras model.predict, 10,000 samples (ms)", f"{pred['keras_predict_10000_ms']:.1f}")
-    report("FCNClassifier.predict_proba, 10,000 samples (ms)",
-           f"{pred['predict_proba_10000_ms']:.1f}")
-    report("speed-up, 10,000 samples (target >= 5x)", f"{pred['speedup_10000']:.1f}x")
+        default = FCNClassifier(epochs=1, random_state=0).fit(X, y)  # speed only
 
-    results["training"] = tr = training_speed(X, y, epochs=3 if args.quick else 8)
-    report("FCNClassifier epochs (s)", tr["fcnclassifier"]["epochs_s"])
-    report("keras model.fit epochs (s)", tr["keras_model_fit"]["epochs_s"])
-    report("MLPClassifier epoch (s)", tr["mlpclassifier_epoch_s"])
-    report("FCN vs MLPClassifier, warm epoch (target >= 1.3x)",
-           f"{tr['fcn_vs_mlp_speedup']:.2f}x")
-    report("FCN vs keras model.fit, warm epoch (target >= 1.0x)",
-           f"{tr['fcn_vs_keras_speedup']:.2f}x")
-    report("FCN vs keras model.fit, all epochs incl. first",
-           f"{tr['fcn_vs_keras_speedup_first_epoch_included']:.2f}x")
+    if "prediction" in parts:
+        results["prediction"] = pred = prediction_speed(default, X_test)
+        report("keras model.predict, 1 sample (ms)", f"{pred['keras_predict_1_ms']:.2f}")
+        report("FCNClassifier.predict_proba, 1 sample (ms)", f"{pred['predict_proba_1_ms']:.3f}")
+        report("speed-up, 1 sample (target >= 50x)", f"{pred['speedup_1']:.0f}x")
+        report("keras model.predict, 10,000 samples (ms)",
+               f"{pred['keras_predict_10000_ms']:.1f}")
+        report("FCNClassifier.predict_proba, 10,000 samples (ms)",
+               f"{pred['predict_proba_10000_ms']:.1f}")
+        report("speed-up, 10,000 samples (target >= 5x)", f"{pred['speedup_10000']:.1f}x")
 
-    results["peak_rss_mb"] = peak_rss_mb(epochs=2 if args.quick else 20)
-    report("peak RSS of a full-MNIST pipeline fit (MB, target <= 1536)",
-           f"{results['peak_rss_mb']:.0f}")
-    save("fcn_quick" if args.quick else "fcn", results)
+    if "training" in parts:
+        results["training"] = tr = training_speed(X, y, epochs=3 if args.quick else 8)
+        report("FCNClassifier epochs (s)", tr["fcnclassifier"]["epochs_s"])
+        report("keras model.fit epochs (s)", tr["keras_model_fit"]["epochs_s"])
+        report("MLPClassifier epoch (s)", tr["mlpclassifier_epoch_s"])
+        report("FCN vs MLPClassifier, warm epoch (target >= 1.3x)",
+               f"{tr['fcn_vs_mlp_speedup']:.2f}x")
+        report("FCN vs keras model.fit, warm epoch (target >= 1.0x)",
+               f"{tr['fcn_vs_keras_speedup']:.2f}x")
+        report("FCN vs keras model.fit, all epochs incl. first",
+               f"{tr['fcn_vs_keras_speedup_first_epoch_included']:.2f}x")
+
+    if "memory" in parts:
+        results["peak_rss_mb"] = peak_rss_mb(epochs=2 if args.quick else 20)
+        report("peak RSS of a full-MNIST pipeline fit (MB, target <= 1536)",
+               f"{results['peak_rss_mb']:.0f}")
+    save(name, results)
 
 
 if __name__ == "__main__":
