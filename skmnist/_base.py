@@ -46,6 +46,7 @@ __all__ = ["BaseKerasClassifier", "make_dense_trunk"]
 _PREDICT_CHUNK = 65536
 # jit_compile="auto" compiles the training step with XLA from this many training samples on.
 _JIT_MIN_SAMPLES = 10_000
+_LOG_TINY = np.float32(np.log(np.finfo(np.float32).tiny))
 # Prediction runs in blocks of this many rows (see BaseKerasClassifier._run): 16 rows of any
 # width fill whole 16-lane float32 vector registers, so no element takes a scalar tail path.
 _ROW_BLOCK = 16
@@ -500,7 +501,10 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities of the classes, in the order of ``classes_``.
         """
-        return self._run("log_proba", self._validate_predict_input(X))
+        log_proba = self._run("log_proba", self._validate_predict_input(X))
+        # Probabilities below float32's smallest normal number are reported as that number,
+        # so predict_proba (their exp) never underflows to 0 where the log is finite.
+        return np.maximum(log_proba, _LOG_TINY)
 
     def predict_proba(self, X):
         """Return the class probabilities.

@@ -281,7 +281,8 @@ def default_init_sigma(n_components, n_classes, sigma_floor=0.0):
     """Initial component scale used by :func:`initial_head_bias` when none is given.
 
     0.3 times the spacing between neighbouring initial means, ``(n_classes - 1) / (K - 1)``
-    (half the label range for ``K = 1``), and at least ``2 * sigma_floor``.  With one component
+    (half the label range for ``K = 1``) but at least 0.3 (a third of a class bin), and at
+    least ``2 * sigma_floor``.  With one component
     per class (``K = n_classes``, spacing 1) each component starts out owning its class bin
     (90% of its mass inside it) and the mixing weights act like softmax logits: on full MNIST
     this reached 98.05% test accuracy against 97.46% when starting from sigma = spacing.
@@ -291,7 +292,9 @@ def default_init_sigma(n_components, n_classes, sigma_floor=0.0):
     k = int(n_components)
     span = float(n_classes - 1)
     spacing = span / (k - 1) if k > 1 else span / 2.0
-    return max(0.3 * spacing, 2.0 * float(sigma_floor))
+    # spacing capped below at 1: with more components than classes (spacing < 1) a scale of
+    # 0.3 x spacing would start the components far narrower than a class bin.
+    return max(0.3 * max(spacing, 1.0), 2.0 * float(sigma_floor))
 
 
 def initial_head_bias(n_components, n_classes, sigma_floor, init_sigma=None):

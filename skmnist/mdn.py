@@ -238,14 +238,17 @@ callbacks, steps_per_execution, jit_compile
         return self._mixture(self._validate_predict_input(X))
 
     def _mixture(self, X):
-        outputs = self._run("outputs", X)
-        log_weights, means, scales = split_head(
-            tf.constant(outputs), self.n_components, self.sigma_floor
-        )
+        # From the raw head outputs (computed in padded blocks, so independent of the batch)
+        # in float64: the same transforms as split_head, without float32 rounding taking a
+        # scale below sigma_floor.
+        outputs = self._run("outputs", X).astype(np.float64)
+        k = self.n_components
+        logits, means, raw = outputs[:, :k], outputs[:, k : 2 * k], outputs[:, 2 * k :]
+        weights = np.exp(logits - logits.max(axis=1, keepdims=True))
         return Bunch(
-            weights=np.exp(log_weights.numpy().astype(np.float64)),
-            means=means.numpy().astype(np.float64),
-            scales=scales.numpy().astype(np.float64),
+            weights=weights / weights.sum(axis=1, keepdims=True),
+            means=means,
+            scales=np.logaddexp(0.0, raw) + self.sigma_floor,
         )
 
     def sample(self, X, n_samples=1, random_state=None):

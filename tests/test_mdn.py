@@ -154,19 +154,7 @@ def fitted_pipeline(mnist):
         ),
     ]
 )
-def test_sklearn_compatible(estimator, check, request):
-    name = getattr(check, "func", check).__name__
-    if repr(estimator) == "MDNClassifier()" and name == "check_classifiers_train":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="bug: since the defaults n_components=10 and initial sigma 0.3 x mean "
-                "spacing (commit 4072700), MDNClassifier() underfits 3 blobs in its 20 "
-                "full-batch steps (training accuracy 0.79, the check needs > 0.83; 0.92 with "
-                "n_components=5): for K > n_classes the components start far narrower than "
-                "a class bin",
-            )
-        )
+def test_sklearn_compatible(estimator, check):
     check(estimator)
 
 
@@ -264,12 +252,6 @@ def test_predict_proba_does_not_depend_on_the_batch(fitted, data):
     assert_array_equal(fitted.predict_uncertainty(X_test[:1]).entropy, entropy[:1])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: MDNClassifier._mixture applies split_head (log_softmax, softplus) eagerly to "
-    "the whole unpadded array, so a row's weights/scales change in the last float32 bit with "
-    "the number of rows in the call (predict_proba runs in padded blocks and does not)",
-)
 def test_mixture_params_do_not_depend_on_the_batch(fitted, data):
     _, _, X_test, _ = data
     params = fitted.mixture_params(X_test)
@@ -673,13 +655,6 @@ def test_extreme_head_outputs_give_the_right_probabilities(
     assert_allclose(u.mean, np.sum(w * p.means, axis=1), rtol=1e-9)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: predict_proba is exp() of float32 log-probabilities, which underflows to 0 "
-    "where predict_log_proba is finite (a confident mixture's far bins), so "
-    "log(predict_proba) is -inf there; sklearn's check_classifiers_train fails the same way "
-    "for a well-trained MDN",
-)
 def test_predict_log_proba_is_log_of_predict_proba_when_confident(head_host, data):
     # One narrow component (sigma = sigma_floor) on class 0: class 9 is 850 sigmas away,
     # log-probability about -3.6e5, finite.
@@ -692,11 +667,6 @@ def test_predict_log_proba_is_log_of_predict_proba_when_confident(head_host, dat
         assert_allclose(log_proba, np.log(proba), 8, atol=1e-9)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: mixture_params computes scales in float32, so softplus(raw) + sigma_floor "
-    "rounds to float32(0.01) = 0.0099999998 < sigma_floor=0.01 for very negative raw scales",
-)
 def test_mixture_scales_never_below_sigma_floor(head_host, data):
     X = data[2][:5]
     _set_head(head_host, [0, 0, 0, 0], [1, 2, 3, 4], [-50] * 4)
