@@ -267,6 +267,18 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
             jit_compile=bool(jit),
         )
 
+    def _refresh_optimizer(self, n_classes, n_samples):
+        """Recompile a reused network when ``optimizer`` or ``learning_rate`` changed since.
+
+        Training continues with the optimizer's state (e.g. Adam's moments) otherwise; the
+        architecture (layers, ``l2``, ``dropout``) stays that of the network's first fit.
+        """
+        current = self.model_.optimizer
+        if type(current) is not _OPTIMIZERS[self.optimizer] or not np.isclose(
+            float(current.learning_rate.numpy()), self.learning_rate, rtol=1e-6
+        ):
+            self._compile_model(self.model_, n_classes, n_samples)
+
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -365,6 +377,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
                 self.model_ = model
                 self.history_ = {}
                 self.n_iter_ = 0
+            else:
+                self._refresh_optimizer(n_classes, len(X))
             fit_args = self._fit_data(X, y_enc, sample_weight, seed)
             stopper = _StopOnNonFinite()
             callbacks = [stopper, *self._early_stopping_callbacks(), *(self.callbacks or [])]

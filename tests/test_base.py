@@ -110,3 +110,16 @@ def test_predict_does_not_retrace_or_change_state():
     fns = clf._predict_functions
     assert fns["log_proba"].experimental_get_tracing_count() == 1
     assert fns["outputs"].experimental_get_tracing_count() == 1
+
+
+def test_warm_start_keeps_the_optimizer_until_its_parameters_change():
+    X, y = _data()
+    clf = FCNClassifier(hidden_layer_sizes=(8,), epochs=2, warm_start=True, random_state=0)
+    clf.fit(X, y)
+    optimizer = clf.model_.optimizer
+    clf.fit(X, y)
+    assert clf.model_.optimizer is optimizer and clf.n_iter_ == 4  # state carried on
+    clf.set_params(learning_rate=0.05).fit(X, y)
+    assert float(clf.model_.optimizer.learning_rate.numpy()) == pytest.approx(0.05)
+    clf.set_params(optimizer="sgd").fit(X, y)
+    assert type(clf.model_.optimizer).__name__ == "SGD" and clf.n_iter_ == 8
