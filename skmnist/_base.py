@@ -15,6 +15,7 @@ pickling.  A subclass states only what differs, by overriding a few small, named
 """
 
 import io
+from abc import ABCMeta, abstractmethod
 import os
 import random
 import tempfile
@@ -142,7 +143,7 @@ class _StopOnNonFinite(keras.callbacks.Callback):
         self._epoch = epoch
 
 
-class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
+class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class for Keras networks behind the scikit-learn classifier API.
 
     Not meant to be used directly: use :class:`skmnist.FCNClassifier` or
@@ -212,21 +213,21 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator):
         self.jit_compile = jit_compile
 
     # ------------------------------------------------------------------ steps to override
+    @abstractmethod
     def _build_head(self, x, n_classes, seed):
         """Return the head's output tensor given the trunk's output ``x``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _make_loss(self, n_classes):
         """Return the Keras loss that training minimizes."""
-        raise NotImplementedError
 
     def _make_metrics(self, n_classes):
         """Return the Keras metrics recorded per epoch in ``history_``."""
         return []
 
+    @abstractmethod
     def _head_log_proba(self, outputs, n_classes):
         """Return class log-probabilities (TensorFlow) from the head's outputs."""
-        raise NotImplementedError
 
     # ------------------------------------------------------------------ model life cycle
     def _hidden_sizes(self):
