@@ -575,8 +575,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         cdf = np.cumsum(proba, axis=1)
         cdf /= cdf[:, -1:]
         u = rng.random_sample((len(proba), n_samples))
-        idx = np.minimum((u[:, :, None] > cdf[:, None, :]).sum(axis=2), len(self.classes_) - 1)
-        return self.classes_[idx]
+        return self.classes_[inverse_cdf_draw(cdf, u)]
 
     # ------------------------------------------------------------------ persistence
     def __getstate__(self):
@@ -676,6 +675,19 @@ def _batches(X, y, sample_weight, rows, batch_size, seed):
         # The generator's length is unknown to tf.data; Keras needs it for its step loop.
         dataset = dataset.apply(tf.data.experimental.assert_cardinality(n_batches))
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def inverse_cdf_draw(cumulative, u):
+    """Draw category indices by inverting per-row cumulative probabilities.
+
+    ``cumulative`` is (n, K) with rows ending at 1, ``u`` is (n, n_samples) uniform draws; the
+    result is, per draw, the first category whose cumulative probability exceeds it.  One
+    comparison per category keeps memory at O(n * n_samples), never (n, n_samples, K).
+    """
+    index = np.zeros(u.shape, dtype=np.intp)
+    for j in range(cumulative.shape[1] - 1):
+        index += u >= cumulative[:, j : j + 1]
+    return index
 
 
 def _check_n_samples(n_samples):

@@ -42,6 +42,7 @@ import math
 import numpy as np
 from sklearn.utils import check_random_state
 
+from skmnist._base import inverse_cdf_draw
 from skmnist._tf import keras, tf, tfd
 
 __all__ = [
@@ -466,16 +467,11 @@ def sample_mixture(weights, means, scales, n_samples, random_state=None):
     if int(n_samples) != n_samples or n_samples < 1:
         raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
     rng = check_random_state(random_state)
-    n, k = weights.shape
+    n = weights.shape[0]
     n_samples = int(n_samples)
     u = rng.random_sample((n, n_samples))
     noise = rng.standard_normal((n, n_samples))
-    cumulative = np.cumsum(weights, axis=1)
-    # Inverse-CDF pick of the component, one comparison per component (O(n * n_samples) memory
-    # rather than materializing an (n, n_samples, K) array).
-    component = np.zeros((n, n_samples), dtype=np.intp)
-    for j in range(k - 1):
-        component += u >= cumulative[:, j : j + 1]
+    component = inverse_cdf_draw(np.cumsum(weights, axis=1), u)
     rows = np.arange(n)[:, None]
     return means[rows, component] + scales[rows, component] * noise
 

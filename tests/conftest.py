@@ -35,3 +35,23 @@ def mnist_data_home():
             "set SKMNIST_DATA to the folder holding them to run the full-MNIST tests"
         )
     return home
+
+
+# Shared by the network test modules: the embedded sample, and a small scaled slice of it.
+@pytest.fixture(scope="module")
+def mnist():
+    from skmnist.datasets import load_mnist_sample
+
+    X, y = load_mnist_sample(return_X_y=True)
+    X_test, y_test = load_mnist_sample("test", return_X_y=True)
+    return X, y, X_test, y_test
+
+
+@pytest.fixture(scope="module")
+def data(mnist):
+    """500 training and 200 test images, scaled to float32 [0, 1]."""
+    from skmnist.preprocessing import PixelScaler
+
+    X, y, X_test, y_test = mnist
+    scale = PixelScaler()
+    return scale.transform(X[:500]), y[:500], scale.transform(X_test[:200]), y_test[:200]

@@ -41,7 +41,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skmnist.fcn
-from skmnist import FCNClassifier, PixelScaler, load_mnist_sample
+from skmnist import FCNClassifier, PixelScaler
 from skmnist._tf import keras, tf
 from skmnist.fcn import make_fcn_model
 
@@ -84,21 +84,6 @@ def _run_python(code, *args, timeout=180):
 # ------------------------------------------------------------------------------------------
 # data and shared fitted models (module scope: fitted once, never modified by a test)
 # ------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def mnist():
-    X, y = load_mnist_sample(return_X_y=True)
-    X_test, y_test = load_mnist_sample("test", return_X_y=True)
-    return X, y, X_test, y_test
-
-
-@pytest.fixture(scope="module")
-def data(mnist):
-    """500 training and 200 test images, scaled to float32 [0, 1]."""
-    X, y, X_test, y_test = mnist
-    scale = PixelScaler()
-    return scale.transform(X[:500]), y[:500], scale.transform(X_test[:200]), y_test[:200]
-
-
 @pytest.fixture(scope="module")
 def fitted(data):
     X, y, _, _ = data

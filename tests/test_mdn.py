@@ -34,7 +34,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skmnist.mdn
-from skmnist import MDNClassifier, PixelScaler, load_mnist_sample
+from skmnist import MDNClassifier, PixelScaler
 from skmnist._mixture import DiscretizedMixtureNLL, MixtureDensityNLL
 from skmnist._tf import keras
 from skmnist.mdn import MixtureAccuracy
@@ -87,21 +87,6 @@ def _class_proba_from_mixture(weights, means, scales, n_classes):
 # ------------------------------------------------------------------------------------------
 # data and shared fitted models (module scope: fitted once, never modified by a test)
 # ------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def mnist():
-    X, y = load_mnist_sample(return_X_y=True)
-    X_test, y_test = load_mnist_sample("test", return_X_y=True)
-    return X, y, X_test, y_test
-
-
-@pytest.fixture(scope="module")
-def data(mnist):
-    """500 training and 200 test images, scaled to float32 [0, 1]."""
-    X, y, X_test, y_test = mnist
-    scale = PixelScaler()
-    return scale.transform(X[:500]), y[:500], scale.transform(X_test[:200]), y_test[:200]
-
-
 @pytest.fixture(scope="module")
 def fitted(data):
     X, y, _, _ = data
