@@ -18,17 +18,22 @@ tail.  Instead:
 * **Reflection.**  A bin whose centre lies right of the mean is mirrored,
   ``[za, zb] -> [-zb, -za]`` (the survival function of the right tail is the CDF of the mirrored
   left tail), so the CDF values involved are never close to 1.
-* **Log-sub-exp.**  ``log(Phi(b) - Phi(a)) = log Phi(b) + log1mexp(log Phi(a) - log Phi(b))``.
-* **log Phi** uses ``log(erfc(-z / sqrt2) / 2)`` on ``[-8, 0]``, the asymptotic series
-  ``-z**2/2 - log(-z) - log(2 pi)/2 + log(1 - 1/z**2 + 3/z**4 - ...)`` below -8 (relative error
-  < 1e-6 there) and ``log1p(-erfc(z / sqrt2) / 2)`` above 0.
+* **Plain differences where they are exact.**  After reflection both CDF values are at most
+  one half (or the bin straddles the mean), so ``(erfc(-b / sqrt2) - erfc(-a / sqrt2)) / 2``
+  loses nothing to cancellation while the upper edge ``b >= -8`` (``Phi(-8) = 6e-16``).
+* **Log-sub-exp in the far tail.**  Below that, ``log(Phi(b) - Phi(a)) = log Phi(b) +
+  log(-expm1(log Phi(a) - log Phi(b)))`` with ``log Phi`` from the asymptotic series
+  ``-z**2/2 - log(-z) - log(2 pi)/2 + log(1 - 1/z**2 + 3/z**4 - ...)`` (relative error < 1e-6).
 * **Open bins** (class 0 and the last class) are the same formula with the far edge at
-  ``-1e15`` sigmas, whose log-CDF (-5e29) makes the second term exactly 0.
+  ``-1e15`` sigmas, whose CDF is exactly 0.
+* **Written-out gradient.**  ``d log m / db = phi(b) / m``, computed as
+  ``exp(log phi(b) - log m)``: finite wherever ``log m`` is, and a fraction of the cost of
+  differentiating through the branches (the loss runs at every training step).
 
-Every branch is evaluated on inputs clamped into its own domain, so the branches that
-``tf.where`` discards are finite too and cannot poison the gradient with ``0 * inf = NaN``.
-Standardized values are clipped to ``+-1e15`` (``z**2`` stays finite in float32), so a bin
-``1e6`` sigmas away gets a very negative, finite log mass with a finite gradient.
+Every branch is evaluated on inputs clamped into its own domain, so the branch that
+``tf.where`` discards is finite too.  Standardized values are clipped to ``+-1e15`` (``z**2``
+stays finite in float32), so a bin ``1e6`` sigmas away gets a very negative, finite log mass
+with a finite gradient.
 
 The formula is kept short on purpose: TensorFlow never frees a traced graph (every fit traces
 the loss, metric and prediction functions anew), so the number of ops here is memory that each
@@ -61,14 +66,17 @@ __all__ = [
 # Standardized values are clipped here: z**2 / 2 = 5e29 is finite in float32 (max ~3.4e38), and
 # a bin 1e15 sigmas away has a mass of exp(-5e29), which no caller can tell from exp(-inf).
 _Z_CLIP = 1e15
-# log Phi switches from erfc to its asymptotic series below this z (series error < 1e-6).
+# Bins whose upper standardized edge lies below this take the asymptotic series of log Phi
+# (relative error < 1e-6 there); above it the masses are plain differences of erfc.
 _SERIES_BELOW = -8.0
-# log1mexp's argument is kept below this, so log(-expm1(d)) stays finite (log 1e-37 = -85).
+# The erfc difference is floored here (log = -85.2); above _SERIES_BELOW only a bin narrower
+# than ~1e-20 sigmas can fall that low.  Keeps log and the gradient finite.
+_MIN_MASS = 1e-37
+# log(-expm1(d)) needs d < 0.
 _D_MAX = -1e-37
 
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
-_LN2 = math.log(2.0)
 
 
 def _f32(x):
@@ -76,24 +84,57 @@ def _f32(x):
     return tf.cast(tf.convert_to_tensor(x), tf.float32)
 
 
-def _log_ndtr(z):
-    """``log Phi(z)`` of the standard normal CDF, finite with a finite gradient for finite z."""
-    mid_z = tf.clip_by_value(z, _SERIES_BELOW, 0.0)
-    mid = tf.math.log(0.5 * tf.math.erfc(-mid_z * _SQRT1_2))
-    far_z = tf.minimum(z, _SERIES_BELOW)
-    u = 1.0 / tf.square(far_z)
+def _series_tail(z):
+    """``log Phi(z) + z**2 / 2 + log(2 pi) / 2`` for ``z <= _SERIES_BELOW``.
+
+    From the asymptotic series of Mills' ratio, ``log((1 - 1/z**2 + 3/z**4 - ...) / -z)``;
+    kept apart from the ``-z**2 / 2`` term so that differences of two log-CDFs far in the
+    tail are taken without cancellation.
+    """
+    u = 1.0 / tf.square(z)
     series = 1.0 + u * (-1.0 + u * (3.0 + u * (-15.0 + u * 105.0)))
-    far = -0.5 * tf.square(far_z) - tf.math.log(-far_z) - _HALF_LOG_2PI + tf.math.log(series)
-    right_z = tf.maximum(z, 0.0)
-    right = tf.math.log1p(-0.5 * tf.math.erfc(right_z * _SQRT1_2))
-    return tf.where(z > 0.0, right, tf.where(z < _SERIES_BELOW, far, mid))
+    return tf.math.log(series / -z)
 
 
-def _log1mexp(d):
-    """``log(1 - exp(d))`` for ``d < 0`` (Maechler's two branches, each on its own domain)."""
-    near = tf.math.log(-tf.math.expm1(tf.clip_by_value(d, -_LN2, _D_MAX)))
-    far = tf.math.log1p(-tf.exp(tf.minimum(d, -_LN2)))
-    return tf.where(d > -_LN2, near, far)
+@tf.custom_gradient
+def _log_mass(a, b):
+    """``log(Phi(b) - Phi(a))`` for reflected edges ``a <= b``, ``a + b <= 0``.
+
+    Two branches, each evaluated on inputs clamped into its own domain (so the one that
+    ``tf.where`` discards is finite too): the plain difference of two ``erfc`` while
+    ``b >= _SERIES_BELOW`` (no cancellation to speak of: reflection keeps both CDF values at
+    or below one half, or the bin straddles the mean), and the log-sub-exp of two asymptotic
+    series for bins deeper in the left tail.
+
+    The gradient is written out, ``d/db = phi(b) / mass`` and ``d/da = -phi(a) / mass``, both
+    as ``exp(log phi - log mass)``: automatic differentiation through the branches cost
+    several times the forward pass, and this loss runs at every training step.  In the far
+    tail the exponents are assembled from the series terms, never as the difference of two
+    numbers of the size of ``z**2 / 2``.
+    """
+    far = b < _SERIES_BELOW
+    plain = 0.5 * (tf.math.erfc(-b * _SQRT1_2) - tf.math.erfc(-a * _SQRT1_2))
+    plain = tf.math.log(tf.maximum(plain, _MIN_MASS))
+    far_b = tf.minimum(b, _SERIES_BELOW)
+    far_a = tf.minimum(a, far_b)
+    tail_b = _series_tail(far_b)
+    # log Phi(a) - log Phi(b), with a**2 - b**2 factored.
+    d = -0.5 * (far_a - far_b) * (far_a + far_b) + _series_tail(far_a) - tail_b
+    log_sub = tf.math.log(-tf.math.expm1(tf.minimum(d, _D_MAX)))
+    log_mass = tf.where(far, -0.5 * tf.square(far_b) - _HALF_LOG_2PI + tail_b + log_sub, plain)
+    # log phi(b) - log mass and log phi(a) - log mass
+    gap_b = tf.where(far, -tail_b - log_sub, -0.5 * tf.square(b) - _HALF_LOG_2PI - plain)
+    gap_a = tf.where(
+        far,
+        -0.5 * (far_a - far_b) * (far_a + far_b) - tail_b - log_sub,
+        -0.5 * tf.square(a) - _HALF_LOG_2PI - plain,
+    )
+
+    def grad(upstream):
+        # The exponents stay below ~85 (log_mass >= log _MIN_MASS), so nothing overflows.
+        return -upstream * tf.exp(gap_a), upstream * tf.exp(gap_b)
+
+    return log_mass, grad
 
 
 def _check_head(n_components, sigma_floor):
@@ -160,8 +201,7 @@ def _log_bin_mass(lo, hi, means, scales, lower_open, upper_open):
     # Open bins: (-inf, hi] is Phi(zb), [lo, inf) is Phi(-za); the far edge drops out.
     a = tf.where(lower_open | upper_open, -_Z_CLIP, a)
     b = tf.where(lower_open, zb, tf.where(upper_open, -za, b))
-    log_b = _log_ndtr(b)
-    return log_b + _log1mexp(_log_ndtr(a) - log_b)
+    return _log_mass(a, b)
 
 
 def class_log_proba(log_weights, means, scales, n_classes):

@@ -49,6 +49,10 @@ def _build_parser():
     run.add_argument("--epochs", type=int, default=20, help="training epochs")
     run.add_argument("--batch-size", type=int, default=200, help="samples per gradient step")
     run.add_argument("--learning-rate", type=float, default=1e-3, help="Adam learning rate")
+    run.add_argument(
+        "--learning-rate-schedule", choices=["cosine", "constant"], default="cosine",
+        help="cosine decay of the rate over the epochs, or a constant rate",
+    )
     run.add_argument("--l2", type=float, default=0.0, help="L2 penalty on hidden kernels")
     run.add_argument(
         "--n-components", type=int, default=10, help="mixture components (--model mdn only)"
@@ -86,6 +90,7 @@ def _make_estimator(args):
         epochs=args.epochs,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
+        learning_rate_schedule=args.learning_rate_schedule,
         l2=args.l2,
         random_state=args.random_state,
         verbose=0 if args.quiet else 2,

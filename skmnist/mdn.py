@@ -97,8 +97,8 @@ class MDNClassifier(BaseKerasClassifier):
         to integer targets grows without bound as a component's standard deviation shrinks,
         so scales collapse to ``sigma_floor`` and accuracy lags (about 94% on MNIST against
         about 98% for the discretized objective).
-    activation, l2, dropout, optimizer, learning_rate, batch_size, epochs, early_stopping, \
-validation_fraction, n_iter_no_change, class_weight, warm_start, random_state, verbose, \
+    activation, l2, dropout, optimizer, learning_rate, learning_rate_schedule, batch_size, \
+epochs, early_stopping, validation_fraction, n_iter_no_change, class_weight, warm_start, random_state, verbose, \
 callbacks, steps_per_execution, jit_compile
         As in :class:`FCNClassifier`.
 
@@ -158,6 +158,7 @@ callbacks, steps_per_execution, jit_compile
         dropout=0.0,
         optimizer="adam",
         learning_rate=1e-3,
+        learning_rate_schedule="cosine",
         batch_size=200,
         epochs=20,
         early_stopping=False,
@@ -178,6 +179,7 @@ callbacks, steps_per_execution, jit_compile
             dropout=dropout,
             optimizer=optimizer,
             learning_rate=learning_rate,
+            learning_rate_schedule=learning_rate_schedule,
             batch_size=batch_size,
             epochs=epochs,
             early_stopping=early_stopping,

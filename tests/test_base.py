@@ -6,6 +6,7 @@ from numpy.testing import assert_array_equal
 
 from skmnist import FCNClassifier, MDNClassifier
 from skmnist import _base
+from skmnist._tf import keras
 from skmnist._base import _training_rows
 
 
@@ -77,6 +78,7 @@ def test_both_batching_paths_are_seeded_and_order_free(path, request):
 def test_numpy_path_trains_like_the_in_graph_path(monkeypatch):
     X, y = _data(400)
     params = dict(hidden_layer_sizes=(16,), epochs=15, batch_size=32, learning_rate=0.01,
+                  learning_rate_schedule="constant",
                   random_state=0, early_stopping=True, n_iter_no_change=20)
     in_graph = FCNClassifier(**params).fit(X, y)
     monkeypatch.setattr(_base, "_IN_GRAPH_BYTES", 0)
@@ -123,3 +125,64 @@ def test_warm_start_keeps_the_optimizer_until_its_parameters_change():
     assert float(clf.model_.optimizer.learning_rate.numpy()) == pytest.approx(0.05)
     clf.set_params(optimizer="sgd").fit(X, y)
     assert type(clf.model_.optimizer).__name__ == "SGD" and clf.n_iter_ == 8
+
+
+class _RecordLearningRate(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.rates = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.rates.append(float(self.model.optimizer.learning_rate.numpy()))
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "constant"])
+def test_learning_rate_schedule(schedule):
+    X, y = _data()
+    record = _RecordLearningRate()
+    clf = FCNClassifier(hidden_layer_sizes=(8,), epochs=4, learning_rate=0.02,
+                        learning_rate_schedule=schedule, callbacks=[record], random_state=0)
+    clf.fit(X, y)
+    if schedule == "cosine":
+        expected = [0.02 * (1 + np.cos(np.pi * e / 4)) / 2 for e in range(4)]
+    else:
+        expected = [0.02] * 4
+    np.testing.assert_allclose(record.rates, expected, rtol=1e-6)
+    # Set back after training: a warm start or partial_fit starts from the full rate.
+    assert float(clf.model_.optimizer.learning_rate.numpy()) == pytest.approx(0.02)
+    # The two schedules train differently.
+    other = "constant" if schedule == "cosine" else "cosine"
+    p_other = clf.set_params(learning_rate_schedule=other, callbacks=None).fit(X, y)
+    assert not np.array_equal(p_other.predict_proba(X), FCNClassifier(
+        hidden_layer_sizes=(8,), epochs=4, learning_rate=0.02,
+        learning_rate_schedule=schedule, random_state=0).fit(X, y).predict_proba(X))
+
+
+def test_cosine_schedule_restarts_on_warm_start_and_keeps_the_optimizer():
+    X, y = _data()
+    record = _RecordLearningRate()
+    clf = FCNClassifier(hidden_layer_sizes=(8,), epochs=2, learning_rate=0.01, warm_start=True,
+                        callbacks=[record], random_state=0).fit(X, y)
+    optimizer = clf.model_.optimizer
+    clf.fit(X, y)
+    clf.partial_fit(X, y)
+    assert clf.model_.optimizer is optimizer  # restored rate: no needless recompilation
+    np.testing.assert_allclose(record.rates, [0.01, 0.005, 0.01, 0.005, 0.01], rtol=1e-6)
+
+
+@pytest.mark.parametrize("path", ["in_graph", "numpy"])
+def test_batches_cover_every_row_once_per_epoch_reshuffled(path, request):
+    if path == "numpy":
+        request.getfixturevalue("numpy_batches")
+    X, y = _data(50)
+    X = X.astype(np.float32)
+    rows, _ = _training_rows(X, y, None)
+    dataset = _base._batches(X, y, None, rows, 16, seed=0)
+    assert dataset.options().autotune.enabled is False  # see _batches: epoch-start stalls
+    epochs = []
+    for _ in range(2):
+        batches = [b[0].numpy() for b in dataset]
+        assert [len(b) for b in batches] == [16, 16, 16, 2]
+        epochs.append(np.concatenate(batches))
+        assert_array_equal(np.sort(epochs[-1][:, 0]), np.sort(X[:, 0]))
+    assert not np.array_equal(epochs[0], epochs[1])  # reshuffled every epoch

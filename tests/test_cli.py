@@ -59,7 +59,8 @@ def test_help_explains_every_option():
     )
     assert result.returncode == 0
     for option in ["--model", "--full", "--data-home", "--no-download", "--epochs",
-                   "--batch-size", "--learning-rate", "--l2", "--n-components",
+                   "--batch-size", "--learning-rate", "--learning-rate-schedule", "--l2",
+                   "--n-components",
                    "--random-state", "--output", "--quiet"]:
         assert option in result.stdout
     assert result.stderr == ""
@@ -71,6 +72,7 @@ def test_help_explains_every_option():
         (["run", "--epochs", "0"], "--epochs"),
         (["run", "--learning-rate", "-1"], "--learning-rate"),
         (["run", "--model", "svm"], "invalid choice"),
+        (["run", "--learning-rate-schedule", "step"], "invalid choice"),
         (["frobnicate"], "invalid choice"),
     ],
 )

@@ -113,7 +113,7 @@ def fitted_pipeline(mnist):
     [
         FCNClassifier(),
         FCNClassifier(
-            hidden_layer_sizes=(8,), epochs=3, batch_size=16, learning_rate=1e-2, random_state=0
+            hidden_layer_sizes=(8,), epochs=6, batch_size=16, learning_rate=1e-2, random_state=0
         ),
     ]
 )

@@ -121,7 +121,7 @@ def fitted_pipeline(mnist):
         MDNClassifier(
             hidden_layer_sizes=(8,),
             n_components=3,
-            epochs=10,
+            epochs=20,
             batch_size=16,
             learning_rate=1e-2,
             sigma_floor=0.5,

@@ -248,6 +248,34 @@ def test_gradient_matches_finite_differences():
         np.testing.assert_allclose(grad[idx], numeric, rtol=2e-2, atol=2e-3)
 
 
+@pytest.mark.parametrize(
+    "mean, scale",
+    [(4.2, 0.7), (5.0, 0.05), (-30.0, 1.0), (-3.0, 0.9), (40.0, 2.5), (2.0, 1e-3), (4.0, 300.0)],
+)
+def test_written_out_gradient_matches_float64_reference(mean, scale):
+    # The bin mass has a hand-written gradient (d log m / d edge = phi(edge) / m); compare it,
+    # in every regime (label bin at the mode, in a near tail, 11 and 34 sigmas into the far
+    # tails, tiny and huge scales), with central differences of the float64 reference.
+    h = 1e-6 * max(abs(mean), scale, 1.0)
+    for label in [0, 3, 5, N_CLASSES - 1]:
+
+        def ref(m, s):
+            return _component_log_mass_ref(m, s, N_CLASSES)[label]
+
+        d_mean = (ref(mean + h, scale) - ref(mean - h, scale)) / (2 * h)
+        hs = 1e-6 * scale
+        d_scale = (ref(mean, scale + hs) - ref(mean, scale - hs)) / (2 * hs)
+        means = tf.constant([[mean]], tf.float32)
+        scales = tf.constant([[scale]], tf.float32)
+        with tf.GradientTape() as tape:
+            tape.watch([means, scales])
+            value = label_log_proba(tf.zeros([1, 1]), means, scales, [label], N_CLASSES)
+        g_mean, g_scale = (g.numpy()[0, 0] for g in tape.gradient(value, [means, scales]))
+        assert value.numpy()[0] == pytest.approx(ref(mean, scale), rel=1e-5, abs=1e-5)
+        assert g_mean == pytest.approx(d_mean, rel=2e-3, abs=1e-4)
+        assert g_scale == pytest.approx(d_scale, rel=2e-3, abs=1e-4)
+
+
 # ----------------------------------------------------------------------------- losses
 
 
