@@ -48,6 +48,8 @@ __all__ = ["BaseKerasClassifier", "make_dense_trunk"]
 _PREDICT_CHUNK = 65536
 # Batches the input pipeline prepares ahead of training.
 _PREFETCH_BATCHES = 4
+# Batches gathered per call of the large-data generator (6,400 MNIST rows, 20 MB, at batch 200).
+_GENERATOR_BATCHES = 32
 # jit_compile="auto" compiles the training step with XLA from this many training samples on.
 _JIT_MIN_SAMPLES = 10_000
 _LOG_TINY = np.float32(np.log(np.finfo(np.float32).tiny))
@@ -682,8 +684,9 @@ def _batches(X, y, sample_weight, rows, batch_size, seed):
     Small training sets are copied into TensorFlow once and batches gathered there (Keras's
     own array adapter does the same): the fastest path, with no Python per batch.  For large
     ones that copy costs memory: converting MNIST's 188 MB of float32 pixels held 370 MB at
-    its peak.  They are gathered from the NumPy arrays by a generator instead, one batch at a
-    time, in a background thread that ``prefetch`` keeps ahead of training.  Either way the
+    its peak.  They are gathered from the NumPy arrays by a generator instead,
+    ``_GENERATOR_BATCHES`` batches at a time, in a background thread that ``prefetch`` keeps
+    ahead of training.  Either way the
     shuffling is seeded by ``seed``, so a seeded fit is reproducible.
 
     ``tf.data``'s autotuning is off and the prefetch buffer fixed: with it on, the start of
@@ -703,16 +706,21 @@ def _batches(X, y, sample_weight, rows, batch_size, seed):
     else:
         rng = np.random.RandomState(seed)
 
+        chunk = batch_size * _GENERATOR_BATCHES
+
         def generate():
             order = rows[rng.permutation(len(rows))]
-            for start in range(0, len(order), batch_size):
-                index = order[start : start + batch_size]
+            for start in range(0, len(order), chunk):
+                index = order[start : start + chunk]
                 yield tuple(a[index] for a in arrays)
 
         signature = tuple(
             tf.TensorSpec((None, *a.shape[1:]), tf.as_dtype(a.dtype)) for a in arrays
         )
+        # The generator gathers many batches per call (a call per batch cost ~0.15 s of a
+        # 0.85 s MNIST epoch in Python and GIL hand-offs); rebatch cuts them up in C++.
         dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)
+        dataset = dataset.rebatch(batch_size)
         # The generator's length is unknown to tf.data; Keras needs it for its step loop.
         dataset = dataset.apply(tf.data.experimental.assert_cardinality(n_batches))
     options = tf.data.Options()
