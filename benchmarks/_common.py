@@ -58,7 +58,10 @@ def grid_search(estimator, grid, X, y, X_test, y_test, cv=3):
     summary = {
         "grid": grid,
         "cv": cv,
-        "fixed_params": {k: v for k, v in estimator.get_params().items() if k in ("epochs",)},
+        "fixed_params": {
+            k: v for k, v in estimator.get_params().items()
+            if k in ("epochs", "l2") and k not in grid
+        },
         "best_params": search.best_params_,
         "best_cv_accuracy": float(search.best_score_),
         "test_accuracy": search.score(X_test, y_test),

@@ -140,13 +140,16 @@ def accuracy(X, y, X_test, y_test, quick):
     report("original configuration (SGD 0.01, 25 epochs) accuracy",
            f"{out['original_configuration']['test_accuracy']:.4f}")
 
-    # Regularized and trained longer: a sweep found dropout 0.1 + l2 1e-5 over 40 epochs
-    # at 98.5% (the default 20 epochs without regularization: 98.2%); l2=1e-4 over-regularized.
+    # Regularized, trained longer, and over two widths.  With the classic (400, 20) network
+    # alone, the grid l2 {0, 1e-5} x dropout {0.1, 0.2} (50 epochs, cosine schedule) scored
+    # 97.98-98.00% in 3-fold CV, indistinguishable, and its refit reached 98.47% on the test
+    # set: the 20-unit layer is the limit.  The width is one of the grid's dimensions.
     grid = {"l2": [0.0, 1e-4], "dropout": [0.0]} if quick else {
-        "l2": [0.0, 1e-5], "dropout": [0.1, 0.2]}
-    search_epochs = 2 if quick else 50
+        "hidden_layer_sizes": [(400, 20), (800, 100)], "dropout": [0.1, 0.2]}
+    search_epochs = 2 if quick else 40
     out["grid_search"] = grid_search(
-        FCNClassifier(epochs=search_epochs, random_state=0), grid, X, y, X_test, y_test)
+        FCNClassifier(epochs=search_epochs, l2=0.0 if quick else 1e-5, random_state=0),
+        grid, X, y, X_test, y_test)
     return out, default
 
 
