@@ -96,10 +96,12 @@ class MDNClassifier(BaseKerasClassifier):
         ``"density"`` is the original objective, the continuous negative log-density of the
         integer label. It is kept for comparison and has a known weakness: a density fitted
         to integer targets grows without bound as a component's standard deviation shrinks,
-        so scales collapse to ``sigma_floor`` and accuracy lags (about 94% on MNIST against
-        about 98% for the discretized objective).
+        so scales collapse to ``sigma_floor`` and accuracy lags (full MNIST, 20 epochs:
+        97.1% with this package's head initialization, about 94% without it, against 98.1%
+        for the discretized objective).
     activation, l2, dropout, optimizer, learning_rate, learning_rate_schedule, batch_size, \
-epochs, early_stopping, validation_fraction, n_iter_no_change, class_weight, warm_start, random_state, verbose, \
+epochs, early_stopping, validation_fraction, n_iter_no_change, class_weight, warm_start, \
+random_state, verbose, \
 callbacks, steps_per_execution, jit_compile
         As in :class:`FCNClassifier`.
 
