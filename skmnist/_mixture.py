@@ -18,17 +18,16 @@ tail.  Instead:
 * **Reflection.**  A bin whose centre lies right of the mean is mirrored,
   ``[za, zb] -> [-zb, -za]`` (the survival function of the right tail is the CDF of the mirrored
   left tail), so the CDF values involved are never close to 1.
-* **Plain differences where they are exact.**  After reflection both CDF values are at most
-  one half (or the bin straddles the mean), so ``(erfc(-b / sqrt2) - erfc(-a / sqrt2)) / 2``
-  loses nothing to cancellation while the upper edge ``b >= -8`` (``Phi(-8) = 6e-16``).
-* **Log-sub-exp in the far tail.**  Below that, ``log(Phi(b) - Phi(a)) = log Phi(b) +
-  log(-expm1(log Phi(a) - log Phi(b)))`` with ``log Phi`` from the asymptotic series
-  ``-z**2/2 - log(-z) - log(2 pi)/2 + log(1 - 1/z**2 + 3/z**4 - ...)`` (relative error < 1e-6).
+* **Scaled CDF.**  With ``R(z) = Phi(z) exp(z**2 / 2) = erfcx(-z / sqrt2) / 2`` (computed
+  directly near the centre and by its asymptotic series in the tails), a bin left of the mean
+  has ``log m = -b**2 / 2 + log(R(b) - R(a) exp(-(a - b)(a + b) / 2))``: the tiny Gaussian
+  factor is kept in log form, so a bin 30 or 1e6 sigmas out costs and behaves like one at the
+  centre.  A bin straddling the mean is ``1 - R(-b) exp(-b**2/2) - R(a) exp(-a**2/2)``.
 * **Open bins** (class 0 and the last class) are the same formula with the far edge at
-  ``-1e15`` sigmas, whose CDF is exactly 0.
-* **Written-out gradient.**  ``d log m / db = phi(b) / m``, computed as
-  ``exp(log phi(b) - log m)``: finite wherever ``log m`` is, and a fraction of the cost of
-  differentiating through the branches (the loss runs at every training step).
+  ``-1e15`` sigmas, whose factor ``exp(-(a - b)(a + b) / 2)`` is exactly 0.
+* **Written-out gradient.**  ``d log m / db = phi(b) / m``, which on the left is
+  ``1 / (sqrt(2 pi) S)`` with ``S`` the bracket above: finite and accurate wherever the mass is, and a fraction of the
+  cost of differentiating through the branches (the loss runs at every training step).
 
 Every branch is evaluated on inputs clamped into its own domain, so the branch that
 ``tf.where`` discards is finite too.  Standardized values are clipped to ``+-1e15`` (``z**2``
@@ -66,17 +65,16 @@ __all__ = [
 # Standardized values are clipped here: z**2 / 2 = 5e29 is finite in float32 (max ~3.4e38), and
 # a bin 1e15 sigmas away has a mass of exp(-5e29), which no caller can tell from exp(-inf).
 _Z_CLIP = 1e15
-# Bins whose upper standardized edge lies below this take the asymptotic series of log Phi
-# (relative error < 1e-6 there); above it the masses are plain differences of erfc.
-_SERIES_BELOW = -8.0
-# The erfc difference is floored here (log = -85.2); above _SERIES_BELOW only a bin narrower
-# than ~1e-20 sigmas can fall that low.  Keeps log and the gradient finite.
+# erfcx(x) = exp(x**2) erfc(x) is computed directly below this x and by its asymptotic series
+# (6 terms, relative error < 1e-6) from here on, where exp(x**2) would overflow.
+_ERFCX_SERIES_FROM = 5.0
+# Bin masses (scaled ones too) are floored here (log = -85.2): only a bin narrower than about
+# 1e-7 / |z| sigmas can fall that low.  Keeps the log and the gradient finite.
 _MIN_MASS = 1e-37
-# log(-expm1(d)) needs d < 0.
-_D_MAX = -1e-37
 
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
-_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+_INV_SQRT_PI = 1.0 / math.sqrt(math.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 def _f32(x):
@@ -84,55 +82,58 @@ def _f32(x):
     return tf.cast(tf.convert_to_tensor(x), tf.float32)
 
 
-def _series_tail(z):
-    """``log Phi(z) + z**2 / 2 + log(2 pi) / 2`` for ``z <= _SERIES_BELOW``.
+def _scaled_ndtr(z):
+    """``Phi(z) * exp(z**2 / 2)`` for ``z <= 0``, i.e. ``erfcx(-z / sqrt2) / 2``.
 
-    From the asymptotic series of Mills' ratio, ``log((1 - 1/z**2 + 3/z**4 - ...) / -z)``;
-    kept apart from the ``-z**2 / 2`` term so that differences of two log-CDFs far in the
-    tail are taken without cancellation.
+    Smooth, between ``1 / (-z sqrt(2 pi))`` and 1/2, and free of under- and overflow
+    however far ``z`` lies in the tail; each branch sees inputs clamped into its domain.
     """
-    u = 1.0 / tf.square(z)
-    series = 1.0 + u * (-1.0 + u * (3.0 + u * (-15.0 + u * 105.0)))
-    return tf.math.log(series / -z)
+    x = -z * _SQRT1_2
+    near = tf.minimum(x, _ERFCX_SERIES_FROM)
+    direct = tf.exp(tf.square(near)) * tf.math.erfc(near)
+    far = tf.maximum(x, _ERFCX_SERIES_FROM)
+    v = 0.5 / tf.square(far)
+    # 1 - v + 3 v**2 - 15 v**3 + ... ((2n - 1)!! (-v)**n), in Horner form
+    series = 1.0 - v * (1.0 - 3.0 * v * (1.0 - 5.0 * v * (1.0 - 7.0 * v * (
+        1.0 - 9.0 * v * (1.0 - 11.0 * v)))))
+    return 0.5 * tf.where(x < _ERFCX_SERIES_FROM, direct, series * _INV_SQRT_PI / far)
 
 
 @tf.custom_gradient
 def _log_mass(a, b):
     """``log(Phi(b) - Phi(a))`` for reflected edges ``a <= b``, ``a + b <= 0``.
 
-    Two branches, each evaluated on inputs clamped into its own domain (so the one that
-    ``tf.where`` discards is finite too): the plain difference of two ``erfc`` while
-    ``b >= _SERIES_BELOW`` (no cancellation to speak of: reflection keeps both CDF values at
-    or below one half, or the bin straddles the mean), and the log-sub-exp of two asymptotic
-    series for bins deeper in the left tail.
+    With ``R(z) = Phi(z) exp(z**2 / 2)`` (:func:`_scaled_ndtr`):
 
-    The gradient is written out, ``d/db = phi(b) / mass`` and ``d/da = -phi(a) / mass``, both
-    as ``exp(log phi - log mass)``: automatic differentiation through the branches cost
-    several times the forward pass, and this loss runs at every training step.  In the far
-    tail the exponents are assembled from the series terms, never as the difference of two
-    numbers of the size of ``z**2 / 2``.
+    * ``b <= 0`` (the bin lies left of the mean): ``Phi(b) - Phi(a) =
+      exp(-b**2 / 2) * (R(b) - R(a) exp(-(a - b)(a + b) / 2))``, so
+      ``log m = -b**2 / 2 + log S``: no exponential of ``-z**2 / 2`` is ever formed, and the
+      far tails cost what the centre costs;
+    * ``b > 0`` (the bin straddles the mean): ``m = 1 - R(-b) exp(-b**2 / 2) - R(a)
+      exp(-a**2 / 2)``, which is at least about ``0.4 * min(b, 1)``: nothing to cancel.
+
+    The gradient is written out, ``d log m / db = phi(b) / m`` and ``d log m / da =
+    -phi(a) / m``; on the left ``phi(b) / m = 1 / (sqrt(2 pi) S)``, again without the
+    Gaussian factor.  Differentiating through the branches automatically cost several times
+    the forward pass, and this loss runs at every training step.
     """
-    far = b < _SERIES_BELOW
-    plain = 0.5 * (tf.math.erfc(-b * _SQRT1_2) - tf.math.erfc(-a * _SQRT1_2))
-    plain = tf.math.log(tf.maximum(plain, _MIN_MASS))
-    far_b = tf.minimum(b, _SERIES_BELOW)
-    far_a = tf.minimum(a, far_b)
-    tail_b = _series_tail(far_b)
-    # log Phi(a) - log Phi(b), with a**2 - b**2 factored.
-    d = -0.5 * (far_a - far_b) * (far_a + far_b) + _series_tail(far_a) - tail_b
-    log_sub = tf.math.log(-tf.math.expm1(tf.minimum(d, _D_MAX)))
-    log_mass = tf.where(far, -0.5 * tf.square(far_b) - _HALF_LOG_2PI + tail_b + log_sub, plain)
-    # log phi(b) - log mass and log phi(a) - log mass
-    gap_b = tf.where(far, -tail_b - log_sub, -0.5 * tf.square(b) - _HALF_LOG_2PI - plain)
-    gap_a = tf.where(
-        far,
-        -0.5 * (far_a - far_b) * (far_a + far_b) - tail_b - log_sub,
-        -0.5 * tf.square(a) - _HALF_LOG_2PI - plain,
+    left = b <= 0.0
+    r_b = _scaled_ndtr(-tf.abs(b))
+    r_a = _scaled_ndtr(a)
+    shrink = tf.exp(-0.5 * (a - b) * (a + b))  # exp(-(a**2 - b**2) / 2) <= 1
+    scaled_left = tf.maximum(r_b - r_a * shrink, _MIN_MASS)
+    gauss_b = tf.exp(-0.5 * tf.square(b))
+    gauss_a = tf.exp(-0.5 * tf.square(a))
+    straddle = tf.maximum(1.0 - r_b * gauss_b - r_a * gauss_a, _MIN_MASS)
+    log_mass = tf.where(
+        left, -0.5 * tf.square(b) + tf.math.log(scaled_left), tf.math.log(straddle)
     )
+    inv = _INV_SQRT_2PI / tf.where(left, scaled_left, straddle)
+    d_b = inv * tf.where(left, 1.0, gauss_b)
+    d_a = -inv * tf.where(left, shrink, gauss_a)
 
     def grad(upstream):
-        # The exponents stay below ~85 (log_mass >= log _MIN_MASS), so nothing overflows.
-        return -upstream * tf.exp(gap_a), upstream * tf.exp(gap_b)
+        return upstream * d_a, upstream * d_b
 
     return log_mass, grad
 
