@@ -39,6 +39,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._alignment import is_aligned
 from ._tf import keras, tf
 
 __all__ = ["BaseKerasClassifier", "make_dense_trunk"]
@@ -535,7 +536,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         parts = []
         for start in range(0, n - n % _ROW_BLOCK, _PREDICT_CHUNK):
             stop = min(start + _PREDICT_CHUNK, n - n % _ROW_BLOCK)
-            parts.append(fn(tf.constant(X[start:stop])).numpy())
+            parts.append(fn(_as_tensor(X[start:stop])).numpy())
         if n % _ROW_BLOCK or n == 0:
             tail = np.zeros((_ROW_BLOCK, X.shape[1]), dtype=np.float32)
             tail[: n % _ROW_BLOCK] = X[n - n % _ROW_BLOCK :]
@@ -726,6 +727,26 @@ def _batches(X, y, sample_weight, rows, batch_size, seed):
     options = tf.data.Options()
     options.autotune.enabled = False
     return dataset.prefetch(_PREFETCH_BATCHES).with_options(options)
+
+
+def _as_tensor(X):
+    """``X`` (float32, C-ordered) as a TensorFlow tensor, sharing its memory when possible.
+
+    ``tf.constant`` copies: 31 MB for 10,000 MNIST images, about an eighth of
+    ``predict_proba``'s time.  DLPack hands the buffer over instead, but TensorFlow aborts the
+    process on a buffer that is not aligned to ``TENSOR_ALIGNMENT`` bytes, so only arrays that
+    are (e.g. :class:`skmnist.PixelScaler`'s outputs) and writeable (DLPack cannot mark
+    read-only memory) take that path; everything else is copied.
+    """
+    if (
+        X.dtype == np.float32
+        and X.flags.c_contiguous
+        and X.flags.writeable
+        and X.size > 0
+        and is_aligned(X)
+    ):
+        return tf.experimental.dlpack.from_dlpack(X.__dlpack__())
+    return tf.constant(X)
 
 
 def inverse_cdf_draw(cumulative, u):

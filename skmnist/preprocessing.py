@@ -13,6 +13,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._alignment import aligned_empty
+
 __all__ = ["PixelScaler"]
 
 
@@ -245,7 +247,9 @@ class PixelScaler(TransformerMixin, BaseEstimator):
         if X.dtype == np.float32 and owned and X.flags.writeable:
             Xt = np.ascontiguousarray(X)
         else:
-            Xt = np.array(X, dtype=np.float32, order="C", copy=True)
+            # Aligned, so that the networks read it without copying it into TensorFlow.
+            Xt = aligned_empty(X.shape, np.float32)
+            np.copyto(Xt, X, casting="unsafe")
         np.divide(Xt, np.float32(self.max_value), out=Xt)
         if self.clip:
             np.clip(Xt, 0.0, 1.0, out=Xt)

@@ -6,6 +6,7 @@ from numpy.testing import assert_array_equal
 
 from skmnist import FCNClassifier, MDNClassifier
 from skmnist import _base
+from skmnist._alignment import aligned_empty, is_aligned
 from skmnist._tf import keras
 from skmnist._base import _training_rows
 
@@ -186,3 +187,44 @@ def test_batches_cover_every_row_once_per_epoch_reshuffled(path, request):
         epochs.append(np.concatenate(batches))
         assert_array_equal(np.sort(epochs[-1][:, 0]), np.sort(X[:, 0]))
     assert not np.array_equal(epochs[0], epochs[1])  # reshuffled every epoch
+
+
+def _offset_copy(X, offset_bytes):
+    """A copy of float32 ``X`` starting ``offset_bytes`` past a TENSOR_ALIGNMENT boundary."""
+    buffer = aligned_empty((X.size + 64,), np.float32)
+    out = buffer[offset_bytes // 4 : offset_bytes // 4 + X.size].reshape(X.shape)
+    out[...] = X
+    return out
+
+
+@pytest.mark.parametrize("offset", [0, 4, 16, 32, 48])
+def test_as_tensor_shares_aligned_memory_and_copies_the_rest(offset):
+    # TensorFlow aborts the process on an unaligned DLPack buffer: only aligned, writeable,
+    # C-ordered float32 arrays may be shared; every other array must be copied.
+    X = _offset_copy(np.random.RandomState(0).rand(8, 5).astype(np.float32), offset)
+    assert is_aligned(X) is (offset == 0)
+    tensor = _base._as_tensor(X)
+    assert_array_equal(tensor.numpy(), X)
+    X[0, 0] = -1.0  # shared memory shows the write, a copy does not
+    assert bool(tensor.numpy()[0, 0] == -1.0) is (offset == 0)
+    for other in [X.astype(np.float64), np.asfortranarray(X), X[:, ::2]]:
+        assert_array_equal(_base._as_tensor(np.ascontiguousarray(other, np.float32)).numpy(),
+                           np.ascontiguousarray(other, np.float32))
+    read_only = _offset_copy(X, 0)
+    read_only.flags.writeable = False
+    assert_array_equal(_base._as_tensor(read_only).numpy(), X)
+
+
+def test_predictions_do_not_depend_on_input_alignment():
+    X, y = _data(200, n_features=20)
+    clf = FCNClassifier(hidden_layer_sizes=(8,), epochs=2, random_state=0).fit(X, y)
+    expected = clf.predict_proba(X)
+    for offset in [0, 4, 16, 32]:
+        assert_array_equal(clf.predict_proba(_offset_copy(X, offset)), expected)
+
+
+def test_aligned_empty():
+    for shape, dtype in [((3, 5), np.float32), ((7,), np.float64), ((0, 4), np.float32)]:
+        a = aligned_empty(shape, dtype)
+        assert a.shape == shape and a.dtype == dtype and a.flags.c_contiguous
+        assert a.size == 0 or is_aligned(a)

@@ -1036,8 +1036,11 @@ def test_import_is_quiet_and_lazy():
     result = _run_python(
         """
         import sys
+        import numpy as np
         import skmnist
         assert "tensorflow" not in sys.modules, "import skmnist imported TensorFlow"
+        skmnist.PixelScaler().fit_transform(np.zeros((2, 4), np.uint8))
+        assert "tensorflow" not in sys.modules, "PixelScaler imported TensorFlow"
         """
     )
     assert result.returncode == 0, result.stderr

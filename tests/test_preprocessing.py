@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skmnist.preprocessing
+from skmnist._alignment import is_aligned
 from skmnist.preprocessing import PixelScaler
 
 
@@ -107,6 +108,8 @@ def test_any_numeric_dtype_gives_float32(images, dtype):
     Xt = PixelScaler().fit_transform(X)
     assert Xt.dtype == np.float32
     np.testing.assert_allclose(Xt, images.reshape(12, -1) / 255.0, rtol=1e-6)
+    # Allocated at a TensorFlow alignment boundary: the networks read it without a copy.
+    assert is_aligned(Xt) and Xt.flags.c_contiguous and Xt.flags.writeable
 
 
 def test_bool_input():
