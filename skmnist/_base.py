@@ -455,6 +455,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
     def _fit_data(self, X, y, sample_weight, seed):
         """Return ``model.fit``'s data arguments: shuffled batches (and a validation set)."""
         rows, sample_weight = _training_rows(X, y, sample_weight)
+        validation = None
         if self.early_stopping:
             # Hold out a stratified share of the rows (stratified only where every class
             # has two rows to split).
@@ -469,13 +470,11 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
                     f"Cannot hold out validation_fraction={self.validation_fraction} of "
                     f"{len(rows)} samples for early stopping: {exc}"
                 ) from None
-        batch_size = min(self.batch_size, len(rows))
-        data = _batches(X, y, sample_weight, rows, batch_size, seed)
-        validation = None
-        if self.early_stopping:
             validation = (X[val_rows], y[val_rows])
             if sample_weight is not None:
                 validation += (sample_weight[val_rows],)
+        batch_size = min(self.batch_size, len(rows))
+        data = _batches(X, y, sample_weight, rows, batch_size, seed)
         return {"x": data, "validation_data": validation}
 
     def _schedule_callbacks(self, epochs):
@@ -687,8 +686,8 @@ def _batches(X, y, sample_weight, rows, batch_size, seed):
     ones that copy costs memory: converting MNIST's 188 MB of float32 pixels held 370 MB at
     its peak.  They are gathered from the NumPy arrays by a generator instead,
     ``_GENERATOR_BATCHES`` batches at a time, in a background thread that ``prefetch`` keeps
-    ahead of training.  Either way the
-    shuffling is seeded by ``seed``, so a seeded fit is reproducible.
+    ahead of training.  Either way the shuffling is seeded by ``seed``, so a seeded fit is
+    reproducible.
 
     ``tf.data``'s autotuning is off and the prefetch buffer fixed: with it on, the start of
     every second or third epoch stalled for about 0.5 s with both cores idle (a third of

@@ -26,8 +26,9 @@ tail.  Instead:
 * **Open bins** (class 0 and the last class) are the same formula with the far edge at
   ``-1e15`` sigmas, whose factor ``exp(-(a - b)(a + b) / 2)`` is exactly 0.
 * **Written-out gradient.**  ``d log m / db = phi(b) / m``, which on the left is
-  ``1 / (sqrt(2 pi) S)`` with ``S`` the bracket above: finite and accurate wherever the mass is, and a fraction of the
-  cost of differentiating through the branches (the loss runs at every training step).
+  ``1 / (sqrt(2 pi) S)`` with ``S`` the bracket above: finite and accurate wherever the mass
+  is, and a fraction of the cost of differentiating through the branches (the loss runs at
+  every training step).
 
 Every branch is evaluated on inputs clamped into its own domain, so the branch that
 ``tf.where`` discards is finite too.  Standardized values are clipped to ``+-1e15`` (``z**2``
@@ -128,12 +129,10 @@ def _log_mass(a, b):
     log_mass = tf.where(
         left, -0.5 * tf.square(b) + tf.math.log(scaled_left), tf.math.log(straddle)
     )
-    inv = _INV_SQRT_2PI / tf.where(left, scaled_left, straddle)
-    d_b = inv * tf.where(left, 1.0, gauss_b)
-    d_a = -inv * tf.where(left, shrink, gauss_a)
 
     def grad(upstream):
-        return upstream * d_a, upstream * d_b
+        inv = upstream * _INV_SQRT_2PI / tf.where(left, scaled_left, straddle)
+        return -inv * tf.where(left, shrink, gauss_a), inv * tf.where(left, 1.0, gauss_b)
 
     return log_mass, grad
 

@@ -102,8 +102,7 @@ class MDNClassifier(BaseKerasClassifier):
         for the discretized objective).
     activation, l2, dropout, optimizer, learning_rate, learning_rate_schedule, batch_size, \
 epochs, early_stopping, validation_fraction, n_iter_no_change, class_weight, warm_start, \
-random_state, verbose, \
-callbacks, steps_per_execution, jit_compile
+random_state, verbose, callbacks, steps_per_execution, jit_compile
         As in :class:`FCNClassifier`.
 
     Attributes

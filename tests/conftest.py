@@ -1,6 +1,11 @@
 import os
+import subprocess
+import sys
+import textwrap
 
 import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 _MNIST_FILES = (
     "train-images-idx3-ubyte.gz",
@@ -55,3 +60,25 @@ def data(mnist):
     X, y, X_test, y_test = mnist
     scale = PixelScaler()
     return scale.transform(X[:500]), y[:500], scale.transform(X_test[:200]), y_test[:200]
+
+
+@pytest.fixture(scope="session")
+def run_python():
+    """Run Python source in a fresh interpreter from the repository root; return the result.
+
+    ``SKMNIST_TF_LOGS`` is dropped so the child is as quiet as a user's process.
+    """
+
+    def run(code, *args, timeout=240):
+        env = dict(os.environ)
+        env.pop("SKMNIST_TF_LOGS", None)
+        return subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(code), *map(str, args)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=REPO,
+            env=env,
+        )
+
+    return run

@@ -11,10 +11,7 @@ import logging
 import os
 import pickle
 import random
-import subprocess
-import sys
 import tempfile
-import textwrap
 import traceback
 import warnings
 
@@ -45,7 +42,6 @@ from skmnist import FCNClassifier, PixelScaler
 from skmnist._tf import keras, tf
 from skmnist.fcn import make_fcn_model
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DIGIT_NAMES = np.array(
     ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 )
@@ -66,19 +62,6 @@ def _assert_no_tf_frames(excinfo):
     markers = [f"{os.sep}{pkg}{os.sep}" for pkg in ("tensorflow", "keras")]
     deep = [f for f in frames if any(m in f for m in markers)]
     assert not deep, f"error raised inside TensorFlow/Keras: {deep}"
-
-
-def _run_python(code, *args, timeout=180):
-    env = dict(os.environ)
-    env.pop("SKMNIST_TF_LOGS", None)
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code), *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=REPO,
-        env=env,
-    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -623,7 +606,7 @@ def test_one_vs_rest(data):
 # 7. persistence
 # ------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def fresh_process(tmp_path_factory, fitted, fitted_pipeline, data, mnist):
+def fresh_process(tmp_path_factory, fitted, fitted_pipeline, data, mnist, run_python):
     """Pickle the fitted models with joblib, then, in a fresh Python process: load them and
     compare their predictions with the saved ones, and fit and pickle a tiny model with
     verbose=0 (nothing may reach stdout/stderr)."""
@@ -636,7 +619,7 @@ def fresh_process(tmp_path_factory, fitted, fitted_pipeline, data, mnist):
     np.save(folder / "clf_proba.npy", fitted.predict_proba(X_test))
     np.save(folder / "pipe_proba.npy", fitted_pipeline.predict_proba(raw_test))
     before = sorted(os.listdir(folder))
-    result = _run_python(
+    result = run_python(
         """
         import pickle
         import sys
@@ -1032,8 +1015,8 @@ def test_verbose_two_prints_one_line_per_epoch(data, capfd):
     assert "━" not in out  # no progress bar
 
 
-def test_import_is_quiet_and_lazy():
-    result = _run_python(
+def test_import_is_quiet_and_lazy(run_python):
+    result = run_python(
         """
         import sys
         import numpy as np

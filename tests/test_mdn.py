@@ -14,10 +14,7 @@ per check), GridSearchCV in worker processes and the tests that start a fresh Py
 import doctest
 import itertools
 import json
-import os
 import pickle
-import subprocess
-import sys
 import textwrap
 
 import joblib
@@ -39,7 +36,6 @@ from skmnist._mixture import DiscretizedMixtureNLL, MixtureDensityNLL
 from skmnist._tf import keras
 from skmnist.mdn import MixtureAccuracy
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNCERTAINTY_KEYS = {
     "entropy",
     "max_proba",
@@ -57,19 +53,6 @@ def small(**params):
     )
     defaults.update(params)
     return MDNClassifier(**defaults)
-
-
-def _run_python(code, *args, timeout=240):
-    env = dict(os.environ)
-    env.pop("SKMNIST_TF_LOGS", None)
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code), *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=REPO,
-        env=env,
-    )
 
 
 def _softplus(x):
@@ -460,7 +443,9 @@ def test_pickle_round_trip_in_process(fitted, data):
     assert isinstance(loaded.model_.loss, DiscretizedMixtureNLL)
 
 
-def test_joblib_round_trip_in_fresh_process(tmp_path, fitted, fitted_pipeline, data, mnist):
+def test_joblib_round_trip_in_fresh_process(
+    tmp_path, fitted, fitted_pipeline, data, mnist, run_python
+):
     X_test, raw_test = data[2], mnist[2][:100]
     joblib.dump(fitted, tmp_path / "clf.joblib")
     joblib.dump(fitted_pipeline, tmp_path / "pipe.joblib")
@@ -475,7 +460,7 @@ def test_joblib_round_trip_in_fresh_process(tmp_path, fitted, fitted_pipeline, d
             fitted_pipeline[0].transform(raw_test), 5, random_state=0
         ),
     }
-    result = _run_python(
+    result = run_python(
         """
         import sys
         from pathlib import Path
@@ -509,7 +494,7 @@ def test_joblib_round_trip_in_fresh_process(tmp_path, fitted, fitted_pipeline, d
     ["import skmnist.mdn", "import skmnist._mixture\nimport skmnist.mdn"],
     ids=["mdn", "mixture-then-mdn"],
 )
-def test_keras_saving_in_fresh_process(tmp_path, fitted, data, imports):
+def test_keras_saving_in_fresh_process(tmp_path, fitted, data, imports, run_python):
     X, y = data[2][:37], data[3][:37]
     fitted.model_.save(tmp_path / "m.keras")
     outputs = fitted.model_(X, training=False)
@@ -519,7 +504,7 @@ def test_keras_saving_in_fresh_process(tmp_path, fitted, data, imports):
     metric = MixtureAccuracy(fitted.n_components, 10, fitted.sigma_floor)
     metric.update_state(y, outputs)
     expected_loss = float(fitted.model_.loss(y, outputs))
-    result = _run_python(
+    result = run_python(
         imports
         + "\n"
         + textwrap.dedent(
