@@ -135,7 +135,18 @@ The full dataset is described below.
 
 
 class MNISTDownloadError(ConnectionError):
-    """Raised when no mirror in :data:`MIRRORS` delivered a file with the official checksum."""
+    """Raised when no mirror in :data:`MIRRORS` delivered a file with the official checksum.
+
+    A :class:`ConnectionError`, hence an :class:`OSError`: ``except OSError`` catches it along
+    with the other I/O failures of :func:`fetch_mnist`. Its message lists every URL tried and
+    says where to put the files by hand.
+
+    Examples
+    --------
+    >>> from skmnist.datasets import MNISTDownloadError
+    >>> issubclass(MNISTDownloadError, ConnectionError), issubclass(MNISTDownloadError, OSError)
+    (True, True)
+    """
 
 
 # --------------------------------------------------------------------------------------------
@@ -438,12 +449,17 @@ def fetch_mnist(subset="train", *, data_home=None, download_if_missing=True, ret
 
     Examples
     --------
+    The files are read from the data home (here the ``SKMNIST_DATA`` folder, which holds
+    them); ``download_if_missing=False`` makes sure nothing is ever downloaded:
+
     >>> from skmnist.datasets import fetch_mnist
-    >>> mnist = fetch_mnist("test")  # doctest: +SKIP
-    >>> mnist.data.shape, mnist.data.dtype  # doctest: +SKIP
+    >>> mnist = fetch_mnist("test", download_if_missing=False)
+    >>> mnist.data.shape, mnist.data.dtype
     ((10000, 784), dtype('uint8'))
-    >>> X, y = fetch_mnist(subset="all", return_X_y=True)  # doctest: +SKIP
-    >>> X.shape, y.shape  # doctest: +SKIP
+    >>> mnist.images.shape, mnist.target[:10].tolist()
+    ((10000, 28, 28), [7, 2, 1, 0, 4, 1, 4, 9, 5, 9])
+    >>> X, y = fetch_mnist(subset="all", download_if_missing=False, return_X_y=True)
+    >>> X.shape, y.shape
     ((70000, 784), (70000,))
     """
     data_home = get_data_home(data_home)

@@ -85,10 +85,9 @@ class MDNClassifier(BaseKerasClassifier):
     n_components : int, default=10
         Number of Gaussian components of the mixture. The original network used 5; with one
         component per digit the head starts out like a softmax over the digits (each
-        component on its own digit, see the initialization below) and reaches higher
-        accuracy (full MNIST, 20 epochs at a constant learning rate: 98.05% with 10 components
-        against 97.39% with 5; 98.00-98.11% over three seeds with 10 and the default cosine
-        schedule).
+        component on its own digit, see the initialization below) and reaches a higher
+        accuracy. Measured figures: ``benchmarks/results/mdn.json`` (``grid_search``) and
+        the documentation's performance page.
     sigma_floor : float, default=1e-2
         Lower bound added to every component's standard deviation (numerical safety).
     objective : {"discretized", "density"}, default="discretized"
@@ -97,9 +96,8 @@ class MDNClassifier(BaseKerasClassifier):
         ``"density"`` is the original objective, the continuous negative log-density of the
         integer label. It is kept for comparison and has a known weakness: a density fitted
         to integer targets grows without bound as a component's standard deviation shrinks,
-        so scales collapse to ``sigma_floor`` and accuracy lags (full MNIST, 20 epochs:
-        97.1% with this package's head initialization, about 94% without it, against 98.1%
-        for the discretized objective).
+        so scales collapse to ``sigma_floor`` and accuracy lags (``mdn_density`` against
+        ``mdn_default`` in ``benchmarks/results/mdn.json``).
     activation, l2, dropout, optimizer, learning_rate, learning_rate_schedule, batch_size, \
 epochs, early_stopping, validation_fraction, n_iter_no_change, class_weight, warm_start, \
 random_state, verbose, callbacks, steps_per_execution, jit_compile
@@ -111,7 +109,7 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         The class labels; their index is the value the mixture models.
     n_features_in_ : int
         Number of features seen during :meth:`fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during :meth:`fit`, when ``X`` has string column names.
     model_ : keras.Model
         The trained network; it outputs the raw head ``[logits | means | raw scales]``.

@@ -57,14 +57,14 @@ class PixelScaler(TransformerMixin, BaseEstimator):
     Attributes
     ----------
     n_features_in_ : int
-        Number of features (pixels per sample) seen during :term:`fit`.
+        Number of features (pixels per sample) seen during :meth:`fit`.
 
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
+        Names of features seen during :meth:`fit`. Defined only when `X` has
         feature names that are all strings (e.g. a pandas DataFrame).
 
     image_shape_ : tuple of int (height, width) or None
-        Shape of one image when :term:`fit` saw 3-D input
+        Shape of one image when :meth:`fit` saw 3-D input
         ``(n_samples, height, width)``; None when it saw flat 2-D input.
 
     See Also
