@@ -1,7 +1,8 @@
-"""The ``skmnist run`` command, end to end on the embedded sample."""
+"""The ``skmnist run`` command: the study end to end on the embedded sample, and its failures."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -12,45 +13,177 @@ import pytest
 from skmnist.cli import main
 from skmnist.datasets import load_mnist_sample
 
+# Small networks and few epochs: what is tested is the command, not the accuracy.
+FAST = ["--epochs", "2", "--random-state", "0"]
+ALL_FILES = {
+    "index.html", "metrics.json", "classification_report.txt", "model.joblib",
+    "digits.png", "confusion_matrix.png", "misclassified.png", "regularization.png",
+    "mdn_samples.png", "fcn_vs_mdn.png", "first_predictions.png",
+}
 
-def test_run_trains_reports_and_saves(tmp_path, capsys):
-    out = tmp_path / "out"
-    rc = main(["run", "--epochs", "2", "--output", str(out), "--quiet", "--random-state", "0"])
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory):
+    """One default study (all six steps, 3 epochs), its output folder and what it printed."""
+    import contextlib
+    import io
+
+    out = tmp_path_factory.mktemp("study") / "report"
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        rc = main(["run", "--epochs", "3", "--random-state", "0", "--min-accuracy", "0.5",
+                   "--output", str(out)])
+    return rc, out, buffer.getvalue()
+
+
+def test_run_writes_every_step_of_the_report(full_run):
+    rc, out, printed = full_run
     assert rc == 0
-    printed = capsys.readouterr().out
-    assert "Test accuracy:" in printed
-    assert "precision" in printed and "recall" in printed and "f1-score" in printed
-    assert "loss:" not in printed  # --quiet hides per-epoch lines
-
-    assert sorted(os.listdir(out)) == ["classification_report.txt", "metrics.json", "model.joblib"]
+    assert set(os.listdir(out)) == ALL_FILES
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["n_train"] == 5000 and metrics["n_test"] == 1000
-    assert metrics["epochs"] == 2
+    assert list(metrics["steps"]) == [
+        "data", "network", "errors", "regularization", "mdn", "evaluation"
+    ]
+    # The keys of the single-model run stay where scripts read them.
+    for key in ("model", "data", "n_train", "n_test", "epochs", "test_accuracy",
+                "fit_seconds", "params"):
+        assert key in metrics
+    assert metrics["n_train"] == 5000 and metrics["n_test"] == 1000 and metrics["epochs"] == 3
+    assert metrics["model_saved"] is True
+    steps = metrics["steps"]
+    assert steps["network"]["architecture"] == "784-400-20-10"
+    assert set(steps["regularization"]["runs"]) == {"L2 0.01", "no L2"}
+    assert steps["regularization"]["runs"]["L2 0.01"]["l2"] == 0.01
+    assert steps["mdn"]["n_components"] == 10
+    assert set(steps["mdn"]["comparison"]) == {"FCN", "MDN"}
+    # Progress: one line per step with its time.
+    for number, title in enumerate(
+        ["Data", "Network", "Error analysis", "Regularization", "Mixture density network",
+         "Evaluation"], start=1,
+    ):
+        assert f"[{number}/6] {title} ..." in printed
+    assert len(re.findall(r"done in \d+\.\d s", printed)) == 6
+    assert "loss:" not in printed  # Keras's epoch lines only with --verbose
 
-    # The saved pipeline takes raw uint8 images and reproduces the reported accuracy.
+
+def test_saved_model_reproduces_the_reported_numbers(full_run):
+    _, out, printed = full_run
+    metrics = json.loads((out / "metrics.json").read_text())
     model = joblib.load(out / "model.joblib")
     X_test, y_test = load_mnist_sample("test", return_X_y=True)
-    accuracy = float(np.mean(model.predict(X_test) == y_test))
+    predicted = model.predict(X_test)
+    accuracy = float(np.mean(predicted == y_test))
     assert accuracy == pytest.approx(metrics["test_accuracy"])
-    assert f"{accuracy:.4f}" in printed
-    assert accuracy > 0.8
+    assert f"Test accuracy: {accuracy:.4f}" in printed
+    errors = metrics["steps"]["errors"]
+    assert errors["n_errors"] == int(np.sum(predicted != y_test))
+    from sklearn.metrics import confusion_matrix
 
-
-def test_run_shows_progress_by_default(tmp_path, capsys):
-    rc = main(["run", "--epochs", "1", "--output", str(tmp_path)])
-    assert rc == 0
-    assert "loss:" in capsys.readouterr().out  # a Keras line per epoch
-
-
-def test_run_mdn(tmp_path, capsys):
-    rc = main(
-        ["run", "--model", "mdn", "--n-components", "3", "--epochs", "2", "--quiet",
-         "--output", str(tmp_path)]
+    assert metrics["steps"]["evaluation"]["confusion_matrix"] == (
+        confusion_matrix(y_test, predicted).tolist()
     )
+    report = (out / "classification_report.txt").read_text()
+    assert "precision" in report and "f1-score" in report and f"{accuracy:.4f}" in report
+
+
+def test_report_page_holds_every_section_and_headline(full_run):
+    _, out, _ = full_run
+    page = (out / "index.html").read_text()
+    metrics = json.loads((out / "metrics.json").read_text())
+    for section in metrics["steps"]:
+        assert f'<section id="{section}">' in page
+    assert f"{metrics['test_accuracy']:.2%}" in page
+    # Figures are embedded (the page works alone) and also written beside it.
+    assert page.count('src="data:image/png;base64,') == 7
+    assert "http://" not in page and "https://" not in page and "<script" not in page
+    assert (out / "digits.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_verbose_shows_keras_epoch_lines(tmp_path, capsys):
+    rc = main(["run", "--steps", "network", "--epochs", "1", "--verbose",
+               "--output", str(tmp_path / "r")])
     assert rc == 0
-    model = joblib.load(tmp_path / "model.joblib")
+    assert "loss:" in capsys.readouterr().out
+
+
+def test_steps_by_number_and_quiet(tmp_path, capsys):
+    out = tmp_path / "r"
+    rc = main(["run", "--steps", "1,3", *FAST, "--quiet", "--output", str(out)])
+    assert rc == 0
+    printed = capsys.readouterr().out
+    assert "[1/" not in printed  # --quiet: no progress lines
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert list(metrics["steps"]) == ["data", "errors"]
+    # No evaluation step: nothing judged, nothing saved.
+    assert "model_saved" not in metrics and "test_accuracy" not in metrics
+    assert not (out / "model.joblib").exists()
+
+
+def test_model_below_threshold_is_not_saved_and_exit_says_so(tmp_path, capsys):
+    out = tmp_path / "r"
+    rc = main(["run", "--steps", "evaluation", "--epochs", "1", "--min-accuracy", "1.0",
+               "--output", str(out)])
+    captured = capsys.readouterr()
+    assert rc == 3
+    assert "model not saved" in captured.err and "--min-accuracy 1" in captured.err
+    assert not (out / "model.joblib").exists()
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["model_saved"] is False and metrics["min_accuracy"] == 1.0
+    assert "NOT saved" in (out / "index.html").read_text()
+
+
+def test_run_mdn_evaluates_and_saves_the_mdn(tmp_path):
+    out = tmp_path / "r"
+    rc = main(["run", "--model", "mdn", "--steps", "evaluation", "--n-components", "3",
+               *FAST, "--min-accuracy", "0", "--quiet", "--output", str(out)])
+    assert rc == 0
+    model = joblib.load(out / "model.joblib")
     assert type(model[-1]).__name__ == "MDNClassifier"
     assert model[-1].n_components == 3
+    assert json.loads((out / "metrics.json").read_text())["model"] == "mdn"
+
+
+def test_rerun_replaces_a_previous_report(tmp_path):
+    out = tmp_path / "r"
+    assert main(["run", "--steps", "data", "--quiet", "--output", str(out)]) == 0
+    (out / "stale.png").write_bytes(b"old figure")
+    assert main(["run", "--steps", "data", "--quiet", "--output", str(out)]) == 0
+    assert sorted(os.listdir(out)) == ["digits.png", "index.html", "metrics.json"]
+    assert [p for p in os.listdir(tmp_path) if p.startswith(".skmnist")] == []
+
+
+def test_folder_with_other_files_is_refused_before_training(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    rc = main(["run", "--output", str(tmp_path)])
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert err.startswith("skmnist: error:") and "notes.txt" in err
+    assert sorted(os.listdir(tmp_path)) == ["notes.txt"]
+
+
+def test_output_that_cannot_be_a_folder_fails_before_training(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    rc = main(["run", "--output", str(blocker / "report")])
+    captured = capsys.readouterr()
+    assert rc == 1
+    assert captured.err.startswith("skmnist: error:")
+    assert "Data ..." not in captured.out  # nothing ran
+
+
+def test_failed_step_leaves_no_report(tmp_path, capsys, monkeypatch):
+    import skmnist.study as study
+
+    def broken(ctx):
+        raise ValueError("step exploded")
+
+    monkeypatch.setitem(study._STEP_FUNCTIONS, "errors", broken)
+    out = tmp_path / "r"
+    rc = main(["run", "--steps", "data,errors", "--output", str(out)])
+    assert rc == 1
+    assert capsys.readouterr().err.strip() == "skmnist: error: step exploded"
+    assert not out.exists()
+    assert os.listdir(tmp_path) == []
 
 
 def test_help_explains_every_option():
@@ -58,10 +191,10 @@ def test_help_explains_every_option():
         [sys.executable, "-m", "skmnist", "run", "--help"], capture_output=True, text=True
     )
     assert result.returncode == 0
-    for option in ["--model", "--full", "--data-home", "--no-download", "--epochs",
+    for option in ["--steps", "--model", "--full", "--data-home", "--no-download", "--epochs",
                    "--batch-size", "--learning-rate", "--learning-rate-schedule", "--l2",
-                   "--n-components",
-                   "--random-state", "--output", "--quiet"]:
+                   "--study-l2", "--n-components", "--random-state", "--min-accuracy",
+                   "--output", "--verbose", "--quiet"]:
         assert option in result.stdout
     assert result.stderr == ""
 
@@ -70,9 +203,18 @@ def test_help_explains_every_option():
     "argv, message",
     [
         (["run", "--epochs", "0"], "--epochs"),
+        (["run", "--batch-size", "0"], "--batch-size"),
         (["run", "--learning-rate", "-1"], "--learning-rate"),
+        (["run", "--l2", "-0.1"], "--l2"),
+        (["run", "--study-l2", "-1"], "--study-l2"),
+        (["run", "--n-components", "0"], "--n-components"),
+        (["run", "--min-accuracy", "1.5"], "--min-accuracy"),
+        (["run", "--steps", "data,plots"], "unknown step 'plots'"),
+        (["run", "--steps", "7"], "unknown step '7'"),
+        (["run", "--verbose", "--quiet"], "exclude each other"),
         (["run", "--model", "svm"], "invalid choice"),
         (["run", "--learning-rate-schedule", "step"], "invalid choice"),
+        (["run", "--unknown-option"], "unrecognized arguments"),
         (["frobnicate"], "invalid choice"),
     ],
 )
@@ -91,13 +233,80 @@ def test_full_without_files_and_no_download_fails_clearly(tmp_path, capsys):
     assert err.startswith("skmnist: error:")
     assert "train-images-idx3-ubyte.gz" in err
     assert not (tmp_path / "out").exists()
+    assert [p for p in os.listdir(tmp_path) if p.startswith(".skmnist")] == []
 
 
 @pytest.mark.full_mnist
-def test_run_full_mnist_one_epoch(mnist_data_home, tmp_path, capsys):
+def test_run_full_mnist(mnist_data_home, tmp_path, capsys):
+    out = tmp_path / "r"
     rc = main(["run", "--full", "--no-download", "--data-home", mnist_data_home,
-               "--epochs", "1", "--quiet", "--output", str(tmp_path)])
+               "--epochs", "2", "--quiet", "--output", str(out)])
     assert rc == 0
-    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["n_train"] == 60000 and metrics["n_test"] == 10000
-    assert metrics["test_accuracy"] > 0.93
+    assert metrics["min_accuracy"] == 0.95  # the original's threshold with --full
+    assert metrics["test_accuracy"] > 0.95 and metrics["model_saved"] is True
+    assert metrics["steps"]["mdn"]["test_accuracy"] > 0.93
+    assert set(os.listdir(out)) == ALL_FILES
+
+
+def _browser():
+    """Paths of Chromium and ChromeDriver (Debian's packages), or skip/fail saying why."""
+    import shutil
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if chromium and driver:
+        return chromium, driver
+    message = (
+        "headless Chromium and ChromeDriver are needed to check the report in a browser "
+        "(Debian: apt-get install chromium chromium-driver)"
+    )
+    if os.environ.get("SKMNIST_REQUIRE_BROWSER"):
+        pytest.fail(f"SKMNIST_REQUIRE_BROWSER is set but {message}")  # CI installs them
+    pytest.skip(message)
+
+
+def test_report_renders_in_a_real_browser(full_run, tmp_path):
+    chromium, chromedriver = _browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    _, out, _ = full_run
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--window-size=1280,2000",
+                 f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    browser = webdriver.Chrome(service=Service(chromedriver), options=options)
+    try:
+        browser.get((out / "index.html").as_uri())
+        images = browser.execute_script(
+            "return Array.from(document.images).map("
+            "img => [img.complete, img.naturalWidth, img.naturalHeight, img.alt]);"
+        )
+        text = browser.find_element("tag name", "body").text
+        browser.save_screenshot(str(tmp_path / "report.png"))
+    finally:
+        browser.quit()
+
+    assert len(images) == 7
+    for complete, width, height, alt in images:
+        assert complete and width > 0 and height > 0, f"figure not decoded: {alt}"
+    metrics = json.loads((out / "metrics.json").read_text())
+    steps = metrics["steps"]
+    headline = [
+        f"{metrics['test_accuracy']:.2%}",
+        f"{steps['evaluation']['f1_macro']:.2%}",
+        f"{steps['mdn']['test_accuracy']:.2%}",
+        f"{steps['network']['test_loss']:.4f}",
+        f"{metrics['n_train']:,}",
+    ]
+    for number in headline:
+        assert number in text, number
+    for title in ("1. Data", "2. Network", "3. Error analysis", "4. Regularization",
+                  "5. Mixture density network", "6. Evaluation"):
+        assert title in text
+    assert (tmp_path / "report.png").stat().st_size > 10_000

@@ -1,0 +1,699 @@
+"""The digit study of the original work, in six steps, as results a report can show.
+
+Each step is a function ``step(context) -> Section``: it trains what it needs (or reuses what an
+earlier step trained), draws its figures with :mod:`skmnist.plotting` and scikit-learn's
+:class:`~sklearn.metrics.ConfusionMatrixDisplay`, and returns a :class:`Section` holding the
+figures, tables, preformatted text and the numbers that go into ``metrics.json``.
+:func:`run_study` runs the chosen steps in order; :func:`skmnist.report.write_report` turns the
+result into an HTML page. ``skmnist run`` is the two together.
+
+The steps:
+
+1. ``data``: a 5x5 grid of the first 25 training digits titled with their labels; pixels
+   scaled to [0, 1] by :class:`~skmnist.PixelScaler`; digits per class.
+2. ``network``: the 784-400-20-10 :class:`~skmnist.FCNClassifier` trained; its Keras summary;
+   test loss and accuracy.
+3. ``errors``: the confusion-matrix heatmap and a 5x5 grid of misclassified test digits.
+4. ``regularization``: the same network with and without an L2 penalty, trained side by side
+   with a validation split; their training curves in one figure; both test scores.
+5. ``mdn``: the :class:`~skmnist.MDNClassifier`; histograms of samples from its mixture for
+   chosen test digits; its uncertainty; the softmax network against the MDN on the same split.
+6. ``evaluation``: accuracy, precision, recall and F1 (macro and per class), scikit-learn's
+   classification report, the confusion matrix, the first 15 test digits titled "predicted /
+   actual"; the model is kept only when its test accuracy clears ``min_accuracy``.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["STEPS", "Section", "StudyResult", "run_study"]
+
+#: The steps of the study, in the order they run.
+STEPS = ("data", "network", "errors", "regularization", "mdn", "evaluation")
+
+_TITLES = {
+    "data": "Data",
+    "network": "Network",
+    "errors": "Error analysis",
+    "regularization": "Regularization",
+    "mdn": "Mixture density network",
+    "evaluation": "Evaluation",
+}
+
+# The penalty the original work compared against no penalty, on both hidden layers.
+ORIGINAL_L2 = 0.01
+
+# Digits shown in the MDN's sample histograms: this many of the least and of the most certain.
+_N_UNCERTAIN_SHOWN = 5
+
+
+@dataclass
+class Section:
+    """One step's results: what the report shows and what ``metrics.json`` records.
+
+    Attributes
+    ----------
+    key : str
+        The step's name, one of :data:`STEPS`.
+    title : str
+        Heading of the section.
+    text : str
+        One paragraph saying what the step did and what to look at.
+    figures : list of (str, str, matplotlib.figure.Figure)
+        ``(file stem, caption, figure)`` per figure.
+    tables : list of (str, list of str, list of list)
+        ``(caption, header, rows)`` per table; cells are strings or numbers.
+    preformatted : list of (str, str)
+        ``(caption, text)`` blocks shown verbatim (Keras summary, classification report).
+    numbers : dict
+        The step's figures (JSON-serialisable), written to ``metrics.json`` under ``steps``.
+    seconds : float
+        Wall time of the step.
+    """
+
+    key: str
+    title: str
+    text: str = ""
+    figures: list = field(default_factory=list)
+    tables: list = field(default_factory=list)
+    preformatted: list = field(default_factory=list)
+    numbers: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+@dataclass
+class StudyResult:
+    """What :func:`run_study` returns.
+
+    Attributes
+    ----------
+    sections : list of Section
+        One per step run, in order.
+    dataset : str
+        Name of the data the study ran on.
+    n_train, n_test : int
+        Number of training and test images.
+    settings : dict
+        The study's settings (epochs, random state, threshold, ...).
+    model : sklearn.pipeline.Pipeline or None
+        The evaluated pipeline (``PixelScaler`` + classifier), when the ``evaluation`` step ran.
+    model_kind : str
+        ``"fcn"`` or ``"mdn"``: which network the ``evaluation`` step judged.
+    keep_model : bool
+        True when the evaluated model's test accuracy reached ``min_accuracy``.
+    """
+
+    sections: list
+    dataset: str
+    n_train: int
+    n_test: int
+    settings: dict
+    model: object = None
+    model_kind: str = "fcn"
+    keep_model: bool = False
+
+    @property
+    def test_accuracy(self):
+        """Test accuracy of the evaluated model (None when ``evaluation`` did not run)."""
+        for section in self.sections:
+            if section.key == "evaluation":
+                return section.numbers["accuracy"]
+        return None
+
+
+class _Context:
+    """Data, settings and the networks trained so far, shared by the steps."""
+
+    def __init__(self, train, test, settings, log):
+        self.train, self.test, self.settings, self.log = train, test, settings, log
+        self.models = {}  # name -> (fitted pipeline, fit seconds)
+
+    def estimator_params(self):
+        s = self.settings
+        return dict(
+            epochs=s["epochs"],
+            batch_size=s["batch_size"],
+            learning_rate=s["learning_rate"],
+            learning_rate_schedule=s["learning_rate_schedule"],
+            random_state=s["random_state"],
+            verbose=s["verbose"],
+        )
+
+    def fitted(self, name):
+        """The fitted pipeline ``name`` ("fcn" or "mdn"), trained on first use."""
+        if name not in self.models:
+            from sklearn.pipeline import make_pipeline
+
+            from .preprocessing import PixelScaler
+
+            params = self.estimator_params()
+            if name == "mdn":
+                from .mdn import MDNClassifier
+
+                clf = MDNClassifier(
+                    l2=self.settings["l2"], n_components=self.settings["n_components"], **params
+                )
+            else:
+                from .fcn import FCNClassifier
+
+                clf = FCNClassifier(l2=self.settings["l2"], **params)
+            self.models[name] = self.fit(make_pipeline(PixelScaler(), clf), name.upper())
+        return self.models[name][0]
+
+    def fit(self, model, label):
+        start = time.perf_counter()
+        model.fit(self.train.data, self.train.target)
+        seconds = time.perf_counter() - start
+        self.log(f"      trained {label} in {seconds:.1f} s")
+        return model, seconds
+
+    def fit_seconds(self, name):
+        return self.models[name][1]
+
+
+# ------------------------------------------------------------------------------------ steps
+def _step_data(ctx):
+    from .plotting import DigitGridDisplay
+    from .preprocessing import PixelScaler
+
+    train, test = ctx.train, ctx.test
+    grid = DigitGridDisplay.from_images(train.data[:25], train.target[:25], n_images=25)
+    grid.figure_.suptitle("The first 25 training digits")
+    scaled = PixelScaler().fit_transform(train.images[:1000])
+    classes, train_counts = np.unique(train.target, return_counts=True)
+    test_counts = np.array([np.sum(test.target == c) for c in classes])
+    return Section(
+        key="data",
+        title=_TITLES["data"],
+        text=(
+            f"{len(train.target):,} training and {len(test.target):,} test images of 28 x 28 "
+            "grey-scale pixels (0-255, white digit on black). PixelScaler reshapes each image "
+            "to 784 features and divides by 255, giving float32 values in [0, 1] "
+            f"(here {scaled.min():.0f} to {scaled.max():.0f})."
+        ),
+        figures=[("digits", "The first 25 training digits, titled with their labels.",
+                  grid.figure_)],
+        tables=[(
+            "Images per digit",
+            ["digit", "training", "test"],
+            [[int(c), int(a), int(b)] for c, a, b in zip(classes, train_counts, test_counts)],
+        )],
+        numbers={
+            "n_train": int(len(train.target)),
+            "n_test": int(len(test.target)),
+            "image_shape": list(train.images.shape[1:]),
+            "train_counts": {str(int(c)): int(n) for c, n in zip(classes, train_counts)},
+            "test_counts": {str(int(c)): int(n) for c, n in zip(classes, test_counts)},
+        },
+    )
+
+
+def _keras_summary(estimator):
+    lines = []
+    estimator.model_.summary(print_fn=lambda text, *args, **kwargs: lines.append(text))
+    return "\n".join(lines).strip()
+
+
+def _test_scores(model, test):
+    from .metrics import negative_log_likelihood
+
+    proba = model.predict_proba(test.data)
+    clf = model[-1]
+    predicted = clf.classes_[proba.argmax(axis=1)]
+    return {
+        "accuracy": float(np.mean(predicted == test.target)),
+        "loss": negative_log_likelihood(test.target, proba, labels=clf.classes_),
+    }
+
+
+def _step_network(ctx):
+    model = ctx.fitted("fcn")
+    clf = model[-1]
+    scores = _test_scores(model, ctx.test)
+    sizes = [clf.n_features_in_, *np.atleast_1d(clf.hidden_layer_sizes), len(clf.classes_)]
+    architecture = "-".join(str(int(n)) for n in sizes)
+    return Section(
+        key="network",
+        title=_TITLES["network"],
+        text=(
+            f"The fully connected {architecture} network (ReLU hidden layers, softmax output), "
+            f"trained for {clf.n_iter_} epochs with {clf.optimizer} "
+            f"(learning rate {clf.learning_rate:g}, {clf.learning_rate_schedule} schedule, "
+            f"batch {clf.batch_size}, L2 {clf.l2:g}). The test loss is the mean negative "
+            "log-likelihood of the true digits."
+        ),
+        preformatted=[("Keras summary", _keras_summary(clf))],
+        tables=[(
+            "Test scores",
+            ["test loss", "test accuracy", "fit time"],
+            [[f"{scores['loss']:.4f}", f"{scores['accuracy']:.2%}",
+              f"{ctx.fit_seconds('fcn'):.1f} s"]],
+        )],
+        numbers={
+            "architecture": architecture,
+            "n_parameters": int(clf.model_.count_params()),
+            "test_loss": scores["loss"],
+            "test_accuracy": scores["accuracy"],
+            "fit_seconds": round(ctx.fit_seconds("fcn"), 2),
+            "epochs": int(clf.n_iter_),
+        },
+    )
+
+
+def _confusion_figure(model, test, title):
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    fig, ax = plt.subplots(figsize=(6.4, 5.6), layout="constrained")
+    display = ConfusionMatrixDisplay.from_estimator(
+        model, test.data, test.target, cmap="Blues", colorbar=False, ax=ax
+    )
+    ax.set_title(title)
+    return display
+
+
+def _step_errors(ctx):
+    from .plotting import DigitGridDisplay
+
+    model = ctx.fitted("fcn")
+    predicted = model.predict(ctx.test.data)
+    wrong = predicted != ctx.test.target
+    confusion = _confusion_figure(model, ctx.test, "Confusion matrix (test set)")
+    counts = confusion.confusion_matrix.copy()
+    np.fill_diagonal(counts, 0)
+    labels = model[-1].classes_
+    pairs = sorted(
+        ((int(counts[i, j]), labels[i], labels[j]) for i, j in zip(*np.nonzero(counts))),
+        key=lambda t: -t[0],
+    )[:5]
+    section = Section(
+        key="errors",
+        title=_TITLES["errors"],
+        text=(
+            f"The network of step 2 gets {int(wrong.sum())} of {len(wrong):,} test digits "
+            "wrong. The heatmap counts test digits by true (rows) and predicted (columns) "
+            "label; off the diagonal are the errors. Below it, misclassified test digits "
+            "titled \"true / predicted\"."
+        ),
+        figures=[("confusion_matrix", "Confusion matrix of the test set.",
+                  confusion.figure_)],
+        tables=[(
+            "Most frequent confusions",
+            ["true", "predicted", "count"],
+            [[str(t), str(p), n] for n, t, p in pairs],
+        )],
+        numbers={
+            "n_errors": int(wrong.sum()),
+            "error_rate": float(wrong.mean()),
+            "most_confused": [
+                {"true": str(t), "predicted": str(p), "count": n} for n, t, p in pairs
+            ],
+        },
+    )
+    if wrong.any():
+        grid = DigitGridDisplay.from_predictions(
+            ctx.test.data, ctx.test.target, predicted, kind="misclassified",
+            n_images=min(25, int(wrong.sum())),
+        )
+        grid.figure_.suptitle("Misclassified test digits (true / predicted)")
+        section.figures.append((
+            "misclassified",
+            "The first misclassified test digits, titled \"true / predicted\".",
+            grid.figure_,
+        ))
+    return section
+
+
+def _step_regularization(ctx):
+    from sklearn.base import clone
+
+    from .plotting import TrainingCurvesDisplay
+
+    base = ctx.fitted("fcn")
+    l2 = ctx.settings["study_l2"]
+    # The validation split is the estimators' own early-stopping hold-out, with a patience as
+    # long as the run, so every epoch is trained and recorded.
+    curves = {
+        "early_stopping": True,
+        "n_iter_no_change": ctx.settings["epochs"],
+        "validation_fraction": 0.1,
+    }
+    runs = {}
+    for name, penalty in ((f"L2 {l2:g}", l2), ("no L2", 0.0)):
+        model = clone(base).set_params(
+            **{f"{base.steps[-1][0]}__{k}": v for k, v in {**curves, "l2": penalty}.items()}
+        )
+        runs[name] = ctx.fit(model, f"FCN with {name}")
+    names = list(runs)
+    display = TrainingCurvesDisplay.from_estimators(
+        [runs[n][0] for n in names], labels=names, colors=["red", "blue"]
+    )
+    display.figure_.suptitle("Training and validation curves with and without L2")
+    rows, numbers = [], {"l2": l2, "runs": {}}
+    for name in names:
+        model, seconds = runs[name]
+        history = model[-1].history_
+        scores = _test_scores(model, ctx.test)
+        rows.append([
+            name,
+            f"{history['accuracy'][-1]:.2%}",
+            f"{history['val_accuracy'][-1]:.2%}",
+            f"{scores['accuracy']:.2%}",
+            f"{scores['loss']:.4f}",
+        ])
+        numbers["runs"][name] = {
+            "l2": model[-1].l2,
+            "train_accuracy": history["accuracy"][-1],
+            "validation_accuracy": history["val_accuracy"][-1],
+            "test_accuracy": scores["accuracy"],
+            "test_loss": scores["loss"],
+            "fit_seconds": round(seconds, 2),
+        }
+    return Section(
+        key="regularization",
+        title=_TITLES["regularization"],
+        text=(
+            f"The network of step 2 trained twice more, with an L2 penalty of {l2:g} on the "
+            "hidden layers (red) and without (blue), holding out 10% of the training images "
+            "as a validation set. Solid lines are the training figures, dashed lines the "
+            "validation figures. The training loss includes the penalty. Each model keeps "
+            "the weights of its epoch with the lowest validation loss."
+        ),
+        figures=[("regularization", "Accuracy (left) and loss (right) per epoch, with L2 "
+                  "(red) and without (blue).", display.figure_)],
+        tables=[(
+            "With and without L2",
+            ["model", "training accuracy", "validation accuracy", "test accuracy",
+             "test loss"],
+            rows,
+        )],
+        numbers=numbers,
+    )
+
+
+def _step_mdn(ctx):
+    import matplotlib.pyplot as plt
+
+    from .metrics import classification_summary
+    from .plotting import MixtureSamplesDisplay, ReliabilityDisplay, RiskCoverageDisplay
+
+    mdn = ctx.fitted("mdn")
+    fcn = ctx.fitted("fcn")
+    test = ctx.test
+    clf = mdn[-1]
+    Z = mdn[:-1].transform(test.data)
+    uncertainty = clf.predict_uncertainty(Z)
+    order = np.argsort(uncertainty.entropy, kind="stable")
+    chosen = np.concatenate([order[-_N_UNCERTAIN_SHOWN:][::-1], order[:_N_UNCERTAIN_SHOWN]])
+    samples = MixtureSamplesDisplay.from_estimator(
+        mdn, test.data[chosen], test.target[chosen], n_draws=2000,
+        random_state=ctx.settings["random_state"], n_cols=_N_UNCERTAIN_SHOWN,
+    )
+    samples.figure_.suptitle(
+        f"Samples from the MDN's mixture: the {_N_UNCERTAIN_SHOWN} least certain test digits "
+        f"(top) and {_N_UNCERTAIN_SHOWN} of the most certain (bottom)"
+    )
+
+    fig, (ax_rel, ax_rc) = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
+    summaries = {}
+    for name, model, color in (("FCN", fcn, "tab:blue"), ("MDN", mdn, "tab:orange")):
+        proba = model.predict_proba(test.data)
+        labels = model[-1].classes_
+        summaries[name] = classification_summary(test.target, y_prob=proba, labels=labels)
+        ReliabilityDisplay.from_predictions(
+            test.target, proba, labels=labels, name=name, ax=ax_rel, color=color
+        )
+        RiskCoverageDisplay.from_predictions(
+            test.target, proba, labels=labels, name=name, ax=ax_rc, color=color
+        )
+    ax_rel.set_title("Reliability diagram")
+    ax_rc.set_title("Risk against coverage")
+
+    columns = [
+        ("accuracy", "accuracy", "{:.2%}"),
+        ("nll", "NLL", "{:.4f}"),
+        ("brier", "Brier", "{:.4f}"),
+        ("ece", "ECE", "{:.2%}"),
+        ("aurc", "AURC", "{:.4f}"),
+        ("accuracy_at_90", "accuracy at 90% coverage", "{:.2%}"),
+    ]
+    comparison = [
+        [name] + [fmt.format(summary[key]) for key, _, fmt in columns]
+        + [f"{ctx.fit_seconds(name.lower()):.1f} s"]
+        for name, summary in summaries.items()
+    ]
+    shown = [
+        [
+            str(test.target[i]),
+            str(clf.classes_[np.argmax(clf.predict_proba(Z[i : i + 1]))]),
+            f"{uncertainty.entropy[i]:.3f}",
+            f"{uncertainty.max_proba[i]:.3f}",
+            f"{uncertainty.mean[i]:.2f}",
+            f"{uncertainty.aleatoric_variance[i]:.3f}",
+            f"{uncertainty.multimodality_variance[i]:.3f}",
+        ]
+        for i in chosen
+    ]
+    wrong = clf.predict(Z) != test.target
+    return Section(
+        key="mdn",
+        title=_TITLES["mdn"],
+        text=(
+            f"The same trunk with a mixture density head of {clf.n_components} Gaussian "
+            "components over the digit value. Each panel shows a histogram of 2,000 draws "
+            "from one test digit's predicted mixture with the mixture's density over it; the "
+            "dashed line marks the true digit. Entropy of the class probabilities ranks the "
+            f"digits: the misclassified ones have mean entropy "
+            f"{uncertainty.entropy[wrong].mean() if wrong.any() else float('nan'):.3f}, the "
+            f"correct ones {uncertainty.entropy[~wrong].mean():.3f}. The aleatoric variance is "
+            "the spread within the components, the multimodality variance the disagreement "
+            "between them."
+        ),
+        figures=[
+            ("mdn_samples", "Histograms of samples from the MDN's mixture, with its density.",
+             samples.figure_),
+            ("fcn_vs_mdn", "Reliability diagram (left) and risk-coverage curve (right) of "
+             "the softmax network (FCN) and the mixture density network (MDN).", fig),
+        ],
+        tables=[
+            (
+                "Uncertainty of the digits shown",
+                ["true", "predicted", "entropy", "max probability", "mean value",
+                 "aleatoric variance", "multimodality variance"],
+                shown,
+            ),
+            (
+                "With and without the MDN (same split)",
+                ["model"] + [title for _, title, _ in columns] + ["fit time"],
+                comparison,
+            ),
+        ],
+        numbers={
+            "n_components": int(clf.n_components),
+            "test_accuracy": summaries["MDN"]["accuracy"],
+            "fit_seconds": round(ctx.fit_seconds("mdn"), 2),
+            "mean_entropy_errors": (
+                float(uncertainty.entropy[wrong].mean()) if wrong.any() else None
+            ),
+            "mean_entropy_correct": float(uncertainty.entropy[~wrong].mean()),
+            "comparison": summaries,
+        },
+    )
+
+
+def _step_evaluation(ctx):
+    from sklearn.metrics import (
+        classification_report,
+        confusion_matrix,
+        precision_recall_fscore_support,
+    )
+
+    from .metrics import classification_summary
+    from .plotting import DigitGridDisplay
+
+    name = ctx.settings["model"]
+    model = ctx.fitted(name)
+    test = ctx.test
+    labels = model[-1].classes_
+    proba = model.predict_proba(test.data)
+    predicted = labels[proba.argmax(axis=1)]
+    summary = classification_summary(test.target, predicted, proba, labels=labels)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        test.target, predicted, labels=labels, zero_division=0
+    )
+    report = classification_report(
+        test.target, predicted, labels=labels, digits=4, zero_division=0
+    )
+    matrix = confusion_matrix(test.target, predicted, labels=labels)
+    grid = DigitGridDisplay.from_predictions(
+        test.data[:15], test.target[:15], predicted[:15], kind="all", n_images=15
+    )
+    grid.figure_.suptitle("The first 15 test digits (predicted / actual)")
+    threshold = ctx.settings["min_accuracy"]
+    keep = summary["accuracy"] >= threshold
+    verdict = (
+        f"Test accuracy {summary['accuracy']:.2%} reaches the threshold of {threshold:.2%}: "
+        "the model is saved."
+        if keep
+        else f"Test accuracy {summary['accuracy']:.2%} is below the threshold of "
+        f"{threshold:.2%}: the model is NOT saved."
+    )
+    return Section(
+        key="evaluation",
+        title=_TITLES["evaluation"],
+        text=(
+            f"The {name.upper()} pipeline (PixelScaler + {type(model[-1]).__name__}) on the "
+            f"{len(test.target):,} test images. " + verdict
+        ),
+        figures=[("first_predictions", "The first 15 test digits, titled \"predicted / "
+                  "actual\" (red where wrong).", grid.figure_)],
+        tables=[
+            (
+                "Scores",
+                ["accuracy", "precision (macro)", "recall (macro)", "F1 (macro)"],
+                [[f"{summary[k]:.2%}" for k in
+                  ("accuracy", "precision_macro", "recall_macro", "f1_macro")]],
+            ),
+            (
+                "Per digit",
+                ["digit", "precision", "recall", "F1", "support"],
+                [[str(c), f"{p:.2%}", f"{r:.2%}", f"{f:.2%}", int(s)]
+                 for c, p, r, f, s in zip(labels, precision, recall, f1, support)],
+            ),
+            (
+                "Confusion matrix (rows: true digit, columns: predicted digit)",
+                ["true \\ predicted"] + [str(c) for c in labels],
+                [[str(c)] + [int(v) for v in row] for c, row in zip(labels, matrix)],
+            ),
+        ],
+        preformatted=[("Classification report", report)],
+        numbers={
+            "model": name,
+            **summary,
+            "fit_seconds": round(ctx.fit_seconds(name), 2),
+            "per_class": {
+                str(c): {"precision": float(p), "recall": float(r), "f1": float(f),
+                         "support": int(s)}
+                for c, p, r, f, s in zip(labels, precision, recall, f1, support)
+            },
+            "confusion_matrix": matrix.tolist(),
+            "classification_report": report,
+            "min_accuracy": threshold,
+            "model_saved": bool(keep),
+        },
+    )
+
+
+_STEP_FUNCTIONS = {
+    "data": _step_data,
+    "network": _step_network,
+    "errors": _step_errors,
+    "regularization": _step_regularization,
+    "mdn": _step_mdn,
+    "evaluation": _step_evaluation,
+}
+
+
+def run_study(
+    train,
+    test,
+    *,
+    steps=STEPS,
+    model="fcn",
+    epochs=20,
+    batch_size=200,
+    learning_rate=1e-3,
+    learning_rate_schedule="cosine",
+    l2=0.0,
+    study_l2=ORIGINAL_L2,
+    n_components=10,
+    random_state=0,
+    min_accuracy=0.95,
+    dataset="MNIST",
+    verbose=0,
+    log=None,
+):
+    """Run the chosen steps of the digit study on one train/test split.
+
+    Parameters
+    ----------
+    train, test : Bunch
+        The training and test data as :func:`~skmnist.load_mnist_sample` or
+        :func:`~skmnist.fetch_mnist` return them (``data``, ``images``, ``target``).
+    steps : sequence of str, default=STEPS
+        Which of :data:`STEPS` to run; they run in the study's order whatever the order given.
+        Networks that a chosen step needs are trained even when the step that presents them
+        (``network``, ``mdn``) is not chosen.
+    model : {"fcn", "mdn"}, default="fcn"
+        The network that the ``evaluation`` step judges and that is kept.
+    epochs, batch_size, learning_rate, learning_rate_schedule, n_components : see the estimators
+        Training settings of every network of the study.
+    l2 : float, default=0.0
+        L2 penalty of the networks of steps 2, 3, 5 and 6.
+    study_l2 : float, default=0.01
+        The penalty that the ``regularization`` step compares with no penalty (the original's).
+    random_state : int, default=0
+        Seed of every network and of the MDN's draws.
+    min_accuracy : float, default=0.95
+        Test accuracy the evaluated model must reach to be kept (``keep_model``).
+    dataset : str, default="MNIST"
+        Name of the data, for the report.
+    verbose : int, default=0
+        Keras's progress output while training (0 silent, 1 bar, 2 a line per epoch).
+    log : callable, default=None
+        Called with a line of progress text per step (e.g. ``print``); None is silent.
+
+    Returns
+    -------
+    result : StudyResult
+        The sections in order, the evaluated model and whether it is kept.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skmnist import load_mnist_sample
+    >>> from skmnist.study import run_study
+    >>> train, test = load_mnist_sample("train"), load_mnist_sample("test")
+    >>> result = run_study(train, test, steps=["data"])
+    >>> [section.title for section in result.sections]
+    ['Data']
+    >>> result.sections[0].numbers["n_train"]
+    5000
+    """
+    unknown = [s for s in steps if s not in STEPS]
+    if unknown or not len(steps):
+        raise ValueError(
+            f"steps must be a non-empty selection of {list(STEPS)}; got {list(steps)!r}."
+        )
+    if model not in ("fcn", "mdn"):
+        raise ValueError(f"model must be 'fcn' or 'mdn'; got {model!r}.")
+    if not 0 <= min_accuracy <= 1:
+        raise ValueError(f"min_accuracy must be in [0, 1]; got {min_accuracy!r}.")
+    settings = dict(
+        model=model, epochs=int(epochs), batch_size=int(batch_size),
+        learning_rate=float(learning_rate), learning_rate_schedule=learning_rate_schedule,
+        l2=float(l2), study_l2=float(study_l2), n_components=int(n_components),
+        random_state=random_state, min_accuracy=float(min_accuracy), verbose=verbose,
+    )
+    log = log or (lambda line: None)
+    ctx = _Context(train, test, settings, log)
+    chosen = [s for s in STEPS if s in steps]
+    sections = []
+    for number, key in enumerate(chosen, start=1):
+        log(f"[{number}/{len(chosen)}] {_TITLES[key]} ...")
+        start = time.perf_counter()
+        section = _STEP_FUNCTIONS[key](ctx)
+        section.seconds = time.perf_counter() - start
+        log(f"      done in {section.seconds:.1f} s")
+        sections.append(section)
+    result = StudyResult(
+        sections=sections, dataset=dataset, n_train=int(len(train.target)),
+        n_test=int(len(test.target)), settings=settings, model_kind=model,
+    )
+    if "evaluation" in chosen:
+        result.model = ctx.fitted(model)
+        result.keep_model = bool(sections[-1].numbers["model_saved"])
+    return result
