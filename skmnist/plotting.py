@@ -151,10 +151,7 @@ def _panel_grid(ax, n_panels, n_cols, panel_size, owner, *, wspace=0.3, hspace=0
                     )
         bounding_ax = ax
     else:
-        try:
-            axes = np.asarray(ax, dtype=object)
-        except Exception:  # pragma: no cover - np.asarray(dtype=object) rarely fails
-            axes = np.array([ax], dtype=object)
+        axes = np.asarray(ax, dtype=object)
         flat = axes.ravel()
         if flat.size == 0 or not all(isinstance(a, Axes) for a in flat):
             raise TypeError(
@@ -194,7 +191,7 @@ def _check_image_shape(image_shape):
     return tuple(int(s) for s in shape)
 
 
-def _as_array(X, name):
+def _as_array(X):
     """``X`` as an ndarray (DataFrames and lists too), without copying when possible."""
     if hasattr(X, "to_numpy"):
         X = X.to_numpy()
@@ -204,7 +201,7 @@ def _as_array(X, name):
 def _check_images(X, image_shape, name="X"):
     """``X`` (n, h*w) or (n, h, w) as an (n, h, w) view; raises on anything else."""
     image_shape = _check_image_shape(image_shape)
-    X = _as_array(X, name)
+    X = _as_array(X)
     if X.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold numeric pixel values, got dtype {X.dtype}.")
     if X.ndim < 2:
@@ -226,7 +223,7 @@ def _check_images(X, image_shape, name="X"):
 
 
 def _check_labels_1d(y, name, n_samples=None, other="X"):
-    y = _as_array(y, name)
+    y = _as_array(y)
     if y.ndim != 1:
         raise ValueError(f"{name} must be 1-D of shape (n_samples,), got shape {y.shape}.")
     if n_samples is not None and y.shape[0] != n_samples:
@@ -299,6 +296,12 @@ def _num_samples(X):
     return len(X)
 
 
+def _legend(ax, **kwargs):
+    """Draw the legend of ``ax`` when it has labelled artists."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**kwargs)
+
+
 def _legend_label(name, value_name, value, fmt):
     if value is None:
         return name
@@ -328,7 +331,7 @@ class DigitGridDisplay:
         Title above each image; None draws no titles.
 
     title_colors : list of color of length n_images, default=None
-        matplotlib colour of each title; None uses the default text colour.
+        The matplotlib colour of each title; None uses the default text colour.
 
     Attributes
     ----------
@@ -461,6 +464,7 @@ class DigitGridDisplay:
         Returns
         -------
         display : DigitGridDisplay
+            The display, with the artists stored as attributes.
         """
         images = _check_images(X, image_shape)
         n_images = _check_positive_int(n_images, "n_images")
@@ -521,6 +525,7 @@ class DigitGridDisplay:
         Returns
         -------
         display : DigitGridDisplay
+            The display, with the artists stored as attributes.
         """
         if kind not in ("misclassified", "all"):
             raise ValueError(f"kind must be 'misclassified' or 'all', got {kind!r}.")
@@ -528,6 +533,11 @@ class DigitGridDisplay:
         n_images = _check_positive_int(n_images, "n_images")
         y_true = _check_labels_1d(y_true, "y_true", images.shape[0])
         y_pred = _check_labels_1d(y_pred, "y_pred", images.shape[0])
+        if (y_true.dtype.kind in "USO") != (y_pred.dtype.kind in "USO"):
+            raise TypeError(
+                "y_true and y_pred must hold labels of the same type (both numbers or both "
+                f"strings), got dtypes {y_true.dtype} and {y_pred.dtype}."
+            )
         wrong = np.asarray(y_true != y_pred, dtype=bool)
         if kind == "misclassified":
             index = np.flatnonzero(wrong)[:n_images]
@@ -594,6 +604,7 @@ class DigitGridDisplay:
         Returns
         -------
         display : DigitGridDisplay
+            The display, with the artists stored as attributes.
         """
         if kind not in ("misclassified", "all"):
             raise ValueError(f"kind must be 'misclassified' or 'all', got {kind!r}.")
@@ -794,7 +805,7 @@ class TrainingCurvesDisplay:
             panel.set_ylabel(metric)
             panel.set_title(metric.replace("_", " ").capitalize())
             panel.xaxis.set_major_locator(MaxNLocator(integer=True))
-            panel.legend(fontsize="small")
+            _legend(panel, fontsize="small")
         self.axes_ = axes
         self.bounding_ax_ = bounding_ax
         self.figure_ = fig
@@ -828,6 +839,7 @@ class TrainingCurvesDisplay:
         Returns
         -------
         display : TrainingCurvesDisplay
+            The display, with the artists stored as attributes.
         """
         if hasattr(estimators, "get_params") or hasattr(estimators, "fit"):
             estimators = [estimators]
@@ -863,6 +875,26 @@ def _mixture_density(x, weights, means, scales):
     z = (x[None, :, None] - means[:, None, :]) / scales[:, None, :]
     pdf = np.exp(-0.5 * z * z) / (scales[:, None, :] * math.sqrt(2 * math.pi))
     return np.sum(weights[:, None, :] * pdf, axis=-1)
+
+
+def _inset_corner(draws, x, true_value):
+    """Left edge (axes fraction) of the digit inset: 0.70 (right corner) or 0.02 (left).
+
+    A corner is avoided when the true-value line would run through the inset; otherwise the
+    corner with fewer draws below it is taken.
+    """
+    span = x[-1] - x[0]
+    corners = {0.70: (0.70, 0.98), 0.02: (0.02, 0.30)}
+    below = {
+        left: np.mean((draws >= x[0] + lo * span) & (draws <= x[0] + hi * span))
+        for left, (lo, hi) in corners.items()
+    }
+    clear = [
+        left
+        for left, (lo, hi) in corners.items()
+        if true_value is None or not (lo - 0.02 <= (true_value - x[0]) / span <= hi + 0.02)
+    ]
+    return min(clear or corners, key=lambda left: (below[left], -left))
 
 
 class MixtureSamplesDisplay:
@@ -1052,11 +1084,12 @@ class MixtureSamplesDisplay:
                 panel.set_title(titles[i], fontsize=9)
             inset = None
             if images is not None:
-                # Room above the data for the digit, on the side with less mass.
+                # Room above the data for the digit (the top 37% of the panel), in the
+                # corner that keeps clear of the true-value line and has less mass below.
                 panel.set_ylim(0, top * 1.65)
-                middle = 0.5 * (x[0] + x[-1])
-                left = float(np.median(draws[i])) > middle
-                inset = panel.inset_axes([0.02 if left else 0.70, 0.63, 0.28, 0.35])
+                inset_x = _inset_corner(draws[i], x, None if true_values is None
+                                        else true_values[i])
+                inset = panel.inset_axes([inset_x, 0.63, 0.28, 0.35])
                 inset.imshow(images[i], cmap=cmap, interpolation="nearest")
                 inset.set_xticks([])
                 inset.set_yticks([])
@@ -1126,6 +1159,7 @@ class MixtureSamplesDisplay:
         Returns
         -------
         display : MixtureSamplesDisplay
+            The display, with the artists stored as attributes.
         """
         final = _final_step(estimator)
         if not (hasattr(final, "mixture_params") and hasattr(final, "sample")):
@@ -1314,7 +1348,7 @@ class ReliabilityDisplay:
         ax.set(xlabel="confidence", ylabel="accuracy", xlim=(0, 1), ylim=(0, 1))
         ax.set_aspect("equal")
         # "best": under- and overconfident models fill opposite corners
-        ax.legend(loc="best")
+        _legend(ax, loc="best")
         self.ax_ = ax
         self.figure_ = fig
         return self
@@ -1352,6 +1386,7 @@ class ReliabilityDisplay:
         Returns
         -------
         display : ReliabilityDisplay
+            The display, with the artists stored as attributes.
         """
         bins = calibration_bins(y_true, y_prob, n_bins=n_bins, labels=labels)
         ece = expected_calibration_error(y_true, y_prob, n_bins=n_bins, labels=labels)
@@ -1390,6 +1425,7 @@ class ReliabilityDisplay:
         Returns
         -------
         display : ReliabilityDisplay
+            The display, with the artists stored as attributes.
         """
         classes, y = _check_estimator_xy(estimator, X, y, "ReliabilityDisplay")
         y_prob = estimator.predict_proba(X)
@@ -1505,7 +1541,7 @@ class RiskCoverageDisplay:
             default=0.0,
         )
         ax.set_ylim(0, 1.05 * top if top > 0 else 1)
-        ax.legend(loc="upper left")
+        _legend(ax, loc="upper left")
         self.ax_ = ax
         self.figure_ = fig
         return self
@@ -1538,6 +1574,7 @@ class RiskCoverageDisplay:
         Returns
         -------
         display : RiskCoverageDisplay
+            The display, with the artists stored as attributes.
         """
         coverage, risk, _ = risk_coverage_curve(y_true, y_prob, labels=labels)
         aurc = area_under_risk_coverage(y_true, y_prob, labels=labels)
@@ -1571,6 +1608,7 @@ class RiskCoverageDisplay:
         Returns
         -------
         display : RiskCoverageDisplay
+            The display, with the artists stored as attributes.
         """
         classes, y = _check_estimator_xy(estimator, X, y, "RiskCoverageDisplay")
         y_prob = estimator.predict_proba(X)

@@ -251,6 +251,8 @@ def test_digit_grid_input_errors(mnist):
         DigitGridDisplay.from_images(X[:5], ax=plt.subplots(1, 2)[1])
     with pytest.raises(ValueError, match="different numbers of samples"):
         DigitGridDisplay.from_predictions(X[:5], y[:5], y[:3])
+    with pytest.raises(TypeError, match="same type"):
+        DigitGridDisplay.from_predictions(X[:5], y[:5].astype(str), y[:5])
     with pytest.raises(ValueError, match="kind must be"):
         DigitGridDisplay.from_predictions(X[:5], y[:5], y[:5], kind="wrong")
     with pytest.raises(ValueError, match="no misclassified digits"):
@@ -605,3 +607,34 @@ def test_risk_coverage_errors(fcn, data):
         RiskCoverageDisplay.from_estimator(fcn, X[:2], np.array([-1, 0]))
     with pytest.raises(ValueError, match="different numbers of samples"):
         RiskCoverageDisplay.from_predictions(y[:3], fcn.predict_proba(X[:4]))
+
+
+def test_mixture_samples_display_from_arrays_bins_and_inset_corner():
+    rng = np.random.RandomState(0)
+    draws = np.vstack([rng.normal(2.0, 0.5, 400), rng.normal(7.0, 0.5, 400)])
+    x = np.linspace(-0.5, 9.5, 201)
+    density = np.exp(-0.5 * ((x - 2.0) / 0.5) ** 2) / (0.5 * np.sqrt(2 * np.pi))
+    images = rng.rand(2, 28, 28)
+    disp = MixtureSamplesDisplay(
+        draws, x, np.vstack([density, density]), titles=["a", "b"],
+        true_values=[9.0, 2.0], images=images,
+    ).plot(bins=20, n_cols=2)
+    assert [len(h.patches) for h in disp.histograms_] == [20, 20]
+    assert [a.get_title() for a in disp.axes_.ravel()] == ["a", "b"]
+    np.testing.assert_allclose(disp.density_lines_[1].get_ydata(), density)
+    disp.figure_.canvas.draw()
+    for panel, inset, true in zip(disp.axes_.ravel(), disp.insets_, [9.0, 2.0]):
+        # the inset keeps clear of the true-value line
+        box = inset.get_window_extent()
+        true_px, _ = panel.transData.transform((true, 0))
+        assert not box.x0 <= true_px <= box.x1
+    # bin edges given
+    disp = MixtureSamplesDisplay(draws[:1], x, density[None], n_classes=3).plot(
+        bins=[0, 1, 2, 3, 4]
+    )
+    assert len(disp.histograms_[0].patches) == 4
+    assert disp.insets_ == [None] and disp.true_lines_ == [None]
+    boundaries = [ln.get_xdata()[0] for ln in disp.axes_[0, 0].get_lines()[:-1]]
+    assert boundaries == [0.5, 1.5]
+    with pytest.raises(ValueError, match="bins must be"):
+        MixtureSamplesDisplay(draws[:1], x, density[None]).plot(bins=[1, 0])
