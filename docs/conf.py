@@ -66,6 +66,7 @@ autosummary_ignore_module_all = False
 autodoc_default_options = {"members": True, "inherited-members": True}
 autodoc_typehints = "none"
 autodoc_member_order = "groupwise"
+toc_object_entries_show_parents = "hide"  # "fit()" in the page's contents, not "Class.fit()"
 
 numpydoc_show_class_members = False  # the class template lists the methods itself
 numpydoc_class_members_toctree = False
@@ -133,7 +134,6 @@ sphinx_gallery_conf = {
     "plot_gallery": "True",
     "show_memory": False,
     "show_signature": False,
-    "reference_url": {"skmnist": None},  # link code to the API pages (local, no network)
     "doc_module": ("skmnist",),
     "backreferences_dir": os.path.join("generated", "backreferences"),
     "min_reported_time": 1,
