@@ -1,7 +1,7 @@
 """
-==========================================
+========================================
 The data: MNIST digits and pixel scaling
-==========================================
+========================================
 
 Every step of the study starts from the same data: 28 x 28 grey-scale images of handwritten
 digits with their labels 0 to 9. skmnist ships a stratified sample of MNIST inside the

@@ -1,7 +1,7 @@
 """
-==========================================
+=======================================
 The network: a 784-400-20-10 classifier
-==========================================
+=======================================
 
 The study's model is a small fully connected network: the 784 pixels of an image go through
 a hidden layer of 400 ReLU units, a second one of 20, and a softmax over the 10 digits.

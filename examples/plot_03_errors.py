@@ -1,7 +1,7 @@
 """
-==========================================
+=====================================
 Error analysis: which digits go wrong
-==========================================
+=====================================
 
 An accuracy of 94% says how often the network is wrong, not where. This example trains the
 784-400-20-10 network of the previous step and looks at its mistakes on the 1,000 test

@@ -1,7 +1,7 @@
 """
-==========================================
+===============================================
 Regularization: the network with and without L2
-==========================================
+===============================================
 
 A network with 322,230 weights trained on 5,000 images can fit its training set almost
 perfectly, and the fit to the training set stops telling us how well it does on new digits.

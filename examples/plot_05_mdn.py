@@ -1,7 +1,7 @@
 """
-==========================================
+========================================
 The mixture density network: uncertainty
-==========================================
+========================================
 
 A softmax network gives ten probabilities and nothing else. A mixture density network (MDN)
 keeps the same trunk (784-400-20) but its head describes the *digit value* as a mixture of

@@ -1,7 +1,7 @@
 """
-==========================================
+=====================================
 Tuning the networks with GridSearchCV
-==========================================
+=====================================
 
 The networks in skmnist are ordinary scikit-learn estimators, so their hyper-parameters are
 tuned the usual way: put the network in a :class:`~sklearn.pipeline.Pipeline` behind

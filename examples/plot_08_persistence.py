@@ -1,7 +1,7 @@
 """
-==========================================
+====================================
 Saving and loading a fitted pipeline
-==========================================
+====================================
 
 A fitted skmnist estimator pickles like any scikit-learn estimator: the trained Keras network
 travels inside the pickle, so :func:`joblib.dump` writes the whole pipeline (the pixel scaler
