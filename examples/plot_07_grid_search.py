@@ -100,8 +100,9 @@ print(f"test accuracy of the refitted best pipeline: {mdn_search.score(X_test, y
 # Each point is a candidate's mean validation accuracy over the three folds; the bars span
 # plus and minus one standard deviation across folds. Differences smaller than the bars are
 # not worth acting on: on a 5,000-image sample each validation fold holds only about 1,700
-# images. Here a mild penalty and none at all are within each other's spread, while 0.01 is
-# clearly too strong for 10 epochs on this little data. For the mixture density network
+# images. Here a mild penalty and none at all lie about one standard deviation apart, too
+# close to prefer either, while 0.01 is clearly too strong for 10 epochs on this little
+# data. For the mixture density network
 # the number of components matters a lot: a single Gaussian cannot represent a digit that
 # looks like "4 or 9" without putting mass on 5 to 8 as well, and it scores far lower.
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
