@@ -7,41 +7,6 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-_MNIST_FILES = (
-    "train-images-idx3-ubyte.gz",
-    "train-labels-idx1-ubyte.gz",
-    "t10k-images-idx3-ubyte.gz",
-    "t10k-labels-idx1-ubyte.gz",
-)
-
-
-@pytest.fixture(scope="session")
-def mnist_data_home():
-    """The data home holding the four official MNIST files, for ``full_mnist`` tests.
-
-    Resolved like ``fetch_mnist`` does (``SKMNIST_DATA``, else ``~/skmnist_data``; the files may
-    sit directly in it or in its ``mnist/`` subfolder). Skips the test when a file is absent.
-    """
-    from skmnist.datasets import get_data_home
-
-    home = get_data_home()
-    folders = (home, os.path.join(home, "mnist"))
-    missing = [
-        name
-        for name in _MNIST_FILES
-        if not any(os.path.isfile(os.path.join(folder, name)) for folder in folders)
-    ]
-    if missing:
-        if os.environ.get("SKMNIST_REQUIRE_FULL_MNIST"):
-            # CI sets this: there a missing file is a broken setup, not a reason to skip.
-            pytest.fail(f"SKMNIST_REQUIRE_FULL_MNIST is set but {missing} are not in {home!r}")
-        pytest.skip(
-            f"official MNIST files not found in data home {home!r} (missing {', '.join(missing)}); "
-            "set SKMNIST_DATA to the folder holding them to run the full-MNIST tests"
-        )
-    return home
-
-
 # Shared by the network test modules: the embedded sample, and a small scaled slice of it.
 @pytest.fixture(scope="module")
 def mnist():
