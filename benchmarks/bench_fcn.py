@@ -56,7 +56,7 @@ def prediction_speed(clf, X_test):
     out["speedup_10000_bound"] = out["keras_predict_10000_ms"] / out["first_layer_matmul_10000_ms"]
     out["speedup_1"] = out["keras_predict_1_ms"] / out["predict_proba_1_ms"]
     out["speedup_10000"] = out["keras_predict_10000_ms"] / out["predict_proba_10000_ms"]
-    out["traced_once"] = clf._predict_functions["log_proba"].experimental_get_tracing_count() == 1
+    out["traced_once"] = clf._runner.tracing_count("log_proba") == 1
     return out
 
 

@@ -89,7 +89,7 @@ print(f"test digit {i}, true label {y_test[i]}, predicted {pred[i]}")
 for w, m, s in zip(params.weights[0], params.means[0], params.scales[0]):
     if w >= 0.01:
         print(f"  weight {w:.3f}  mean {m:6.2f}  sd {s:.2f}")
-draws = mdn.sample(Z_test[i : i + 1], n_samples=2000, random_state=0)[0]
+draws = mdn.sample_values(Z_test[i : i + 1], n_draws=2000, random_state=0)[0]
 counts, _ = np.histogram(np.clip(draws, -0.5, 9.5), bins=np.arange(-0.5, 10.5))
 print("draws per digit value 0..9:", counts)
 

@@ -9,6 +9,7 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 __all__ = [
+    "BaseKerasClassifier",
     "FCNClassifier",
     "MDNClassifier",
     "PixelScaler",
@@ -19,6 +20,7 @@ __all__ = [
 
 # public name -> module that defines it (imported on first access, PEP 562)
 _LAZY = {
+    "BaseKerasClassifier": "skmnist._base",
     "FCNClassifier": "skmnist.fcn",
     "MDNClassifier": "skmnist.mdn",
     "PixelScaler": "skmnist.preprocessing",

@@ -1,28 +1,35 @@
-"""The one Keras-backed classifier base shared by every network in skmnist.
+"""The scikit-learn life cycle of a Keras-backed classifier, shared by every skmnist network.
 
-Everything a scikit-learn classifier needs lives here once: parameter validation, input
-validation, label encoding, seeding, building and compiling the Keras model, the fit loop
-(callbacks, early stopping, history, divergence detection), the compiled prediction path and
-pickling.  A subclass states only what differs, by overriding a few small, named steps
-(the skorch way):
+:class:`BaseKerasClassifier` holds what a scikit-learn classifier needs, once: the parameters
+(declared once, in :data:`SHARED_PARAMETERS`), their validation, input validation, label
+encoding, the fit loop (warm starts, early stopping, history, divergence), the prediction
+methods, tags and pickling.  The machinery it drives lives in modules of its own: the trunk
+(``_trunk``), the training data pipeline (``_training_data``), the callbacks
+(``_callbacks``), seeding (``_seeding``), the prediction runner (``_prediction``) and the
+serialized model (``_persistence``).
 
-``_build_head(x, n_classes, seed)``
-    The layers after the shared dense trunk.
-``_make_loss(n_classes)`` and ``_make_metrics(n_classes)``
-    The training objective and the metrics recorded in ``history_``.
-``_head_log_proba(outputs, n_classes)``
-    TensorFlow code turning head outputs into class log-probabilities.
+A network is a subclass that states only its head, the skorch way, by overriding a few
+small, named, public steps (see :class:`BaseKerasClassifier`):
+
+``build_head(x, n_classes, seed)``
+    The layers after the trunk (required).
+``make_loss(n_classes)``
+    The training objective (required).
+``head_log_proba(outputs, n_classes)``
+    TensorFlow code turning head outputs into class log-probabilities (required).
+``make_metrics(n_classes)``
+    The Keras metrics recorded per epoch in ``history_`` (optional).
+``build_trunk(inputs, seed)``
+    The layers before the head (optional; the shared convolution + dense trunk).
+
+Parameters of its own (e.g. the MDN's ``n_components``) are declared in the subclass's
+``_head_parameters`` dict (name -> default) and ``_parameter_constraints``; the ``__init__``
+that stores them all verbatim is generated from the declarations.
 """
 
-import io
-import math
-from abc import ABCMeta, abstractmethod
-import os
-import random
-import tempfile
+import inspect
 import warnings
-import zipfile
-from contextlib import contextmanager
+from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
@@ -39,24 +46,21 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._alignment import is_aligned
-from ._tf import keras, tf
+from ._callbacks import CosineDecay, StopOnNonFinite
+from ._persistence import model_from_bytes, model_to_bytes
+from ._prediction import PredictionRunner
+from ._sampling import check_n_draws, inverse_cdf_draw
+from ._seeding import HEAD_SEED_OFFSET, seed_offset, seeded
+from ._tf import keras
+from ._training_data import batches, training_rows
+from ._trunk import conv_output_shape, make_conv_trunk, make_dense_trunk
 
-__all__ = ["BaseKerasClassifier", "make_dense_trunk"]
+__all__ = ["SHARED_PARAMETERS", "BaseKerasClassifier"]
 
-# Rows per call of the compiled prediction function: bounds the activations held at once
-# (65,536 x 400 float32 is 100 MB) while keeping per-call overhead negligible.
-_PREDICT_CHUNK = 65536
-# Batches the input pipeline prepares ahead of training.
-_PREFETCH_BATCHES = 4
-# Batches gathered per call of the large-data generator (6,400 MNIST rows, 20 MB, at batch 200).
-_GENERATOR_BATCHES = 32
 # jit_compile="auto" compiles the training step with XLA from this many training samples on.
 _JIT_MIN_SAMPLES = 10_000
+# Log-probabilities are floored here, so predict_proba (their exp) never underflows to 0.
 _LOG_TINY = np.float32(np.log(np.finfo(np.float32).tiny))
-# Prediction runs in blocks of this many rows (see BaseKerasClassifier._run): 16 rows of any
-# width fill whole 16-lane float32 vector registers, so no element takes a scalar tail path.
-_ROW_BLOCK = 16
 
 _ACTIVATIONS = {"relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu", "linear"}
 _OPTIMIZERS = {
@@ -67,117 +71,125 @@ _OPTIMIZERS = {
     "sgd": keras.optimizers.SGD,
 }
 
+#: The parameters every skmnist network shares, with their defaults, in signature order
+#: (``hidden_layer_sizes`` positional, the rest keyword-only).  Declared here only.
+SHARED_PARAMETERS = {
+    "hidden_layer_sizes": (400, 20),
+    "conv_filters": (),
+    "kernel_size": 3,
+    "pool_size": 2,
+    "image_shape": (28, 28),
+    "activation": "relu",
+    "l2": 0.0,
+    "dropout": 0.0,
+    "optimizer": "adam",
+    "learning_rate": 1e-3,
+    "learning_rate_schedule": "cosine",
+    "batch_size": 200,
+    "epochs": 20,
+    "early_stopping": False,
+    "validation_fraction": 0.1,
+    "n_iter_no_change": 10,
+    "class_weight": None,
+    "warm_start": False,
+    "random_state": None,
+    "verbose": 0,
+    "callbacks": None,
+    "steps_per_execution": 32,
+    "jit_compile": "auto",
+}
 
-def make_dense_trunk(inputs, hidden_layer_sizes, activation="relu", l2=0.0, dropout=0.0, seed=None):
-    """Stack the hidden Dense layers shared by every skmnist network.
 
-    Parameters
-    ----------
-    inputs : keras tensor
-        The model's input tensor.
-    hidden_layer_sizes : sequence of int
-        Units per hidden layer; ``(400, 20)`` is the classic 784-400-20-10 network.
-    activation : str, default="relu"
-        Activation of the hidden layers.
-    l2 : float, default=0.0
-        L2 penalty on the hidden layers' kernels (``keras.regularizers.L2``).
-    dropout : float, default=0.0
-        Dropout rate after each hidden layer (0 adds no Dropout layer).
-    seed : int or None, default=None
-        Seed of the kernel initializers and dropout masks.
+def _generated_init(cls):
+    """An ``__init__`` storing ``cls``'s declared parameters verbatim, with a real signature.
 
-    Returns
-    -------
-    keras tensor
-        The output of the last hidden layer.
+    Signature: ``hidden_layer_sizes`` (positional or keyword), then the head's own
+    parameters, then the shared ones, keyword-only.  scikit-learn reads parameter names from
+    the signature (``get_params``, ``clone``), so a subclass that only declares
+    ``_head_parameters`` is a complete estimator.
     """
-    regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
-    x = inputs
-    for i, units in enumerate(hidden_layer_sizes):
-        x = keras.layers.Dense(
-            int(units),
-            activation=activation,
-            kernel_initializer=keras.initializers.GlorotUniform(seed=_offset(seed, i)),
-            kernel_regularizer=regularizer,
-            name=f"hidden_{i}",
-        )(x)
-        if dropout > 0:
-            x = keras.layers.Dropout(dropout, seed=_offset(seed, 100 + i), name=f"dropout_{i}")(x)
-    return x
+    own = {}
+    for klass in reversed(cls.__mro__):
+        own.update(klass.__dict__.get("_head_parameters", {}))
+    P = inspect.Parameter
+    parameters = [
+        P("self", P.POSITIONAL_OR_KEYWORD),
+        P("hidden_layer_sizes", P.POSITIONAL_OR_KEYWORD,
+          default=SHARED_PARAMETERS["hidden_layer_sizes"]),
+    ]
+    for name, default in [*own.items(), *list(SHARED_PARAMETERS.items())[1:]]:
+        parameters.append(P(name, P.KEYWORD_ONLY, default=default))
+    signature = inspect.Signature(parameters)
 
+    def __init__(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        for name, value in list(bound.arguments.items())[1:]:
+            setattr(self, name, value)
 
-def _offset(seed, i):
-    return None if seed is None else int(seed) + i
-
-
-@contextmanager
-def _seeded(seed):
-    """Seed Keras/TensorFlow for one fit, leaving Python's and NumPy's global RNGs as found.
-
-    ``keras.utils.set_random_seed`` also reseeds ``random`` and ``numpy.random``; a
-    scikit-learn estimator must not change the caller's global random state as a side effect.
-    """
-    if seed is None:
-        yield
-        return
-    py_state, np_state = random.getstate(), np.random.get_state()
-    try:
-        keras.utils.set_random_seed(int(seed))
-        yield
-    finally:
-        random.setstate(py_state)
-        np.random.set_state(np_state)
-
-
-class _StopOnNonFinite(keras.callbacks.Callback):
-    """Stop training at the first batch whose loss is NaN or infinite and remember where."""
-
-    def __init__(self):
-        super().__init__()
-        self.diverged_at = None
-
-    def on_train_batch_end(self, batch, logs=None):
-        loss = (logs or {}).get("loss")
-        if loss is not None and not np.isfinite(float(loss)):
-            # With steps_per_execution > 1 Keras reports the last step of the execution,
-            # which may lie past the epoch's end: clamp it to the epoch's last batch.
-            steps = self.params.get("steps") if self.params else None
-            self.diverged_at = (self._epoch, batch if not steps else min(batch, steps - 1))
-            self.model.stop_training = True
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
-
-
-class _CosineDecay(keras.callbacks.Callback):
-    """Cosine decay of the learning rate over the epochs of one fit call, set per epoch.
-
-    Epoch ``e`` of ``n`` trains at ``base * (1 + cos(pi * e / n)) / 2``: the full rate first,
-    a small one last.  The rate is set back to ``base`` when training ends, so a later
-    ``fit`` with ``warm_start`` (or ``partial_fit``, one epoch: the full rate) starts from it.
-    """
-
-    def __init__(self, base, epochs):
-        super().__init__()
-        self.base, self.epochs = float(base), int(epochs)
-
-    def on_epoch_begin(self, epoch, logs=None):
-        factor = 0.5 * (1.0 + math.cos(math.pi * epoch / self.epochs))
-        self.model.optimizer.learning_rate.assign(self.base * factor)
-
-    def on_train_end(self, logs=None):
-        self.model.optimizer.learning_rate.assign(self.base)
+    __init__.__signature__ = signature
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    __init__.__module__ = cls.__module__
+    __init__.__doc__ = f"Store the parameters verbatim (see :class:`{cls.__name__}`)."
+    return __init__
 
 
 class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
-    """Base class for Keras networks behind the scikit-learn classifier API.
+    """Base class of Keras networks behind the scikit-learn classifier API.
 
-    Not meant to be used directly: use :class:`skmnist.FCNClassifier` or
-    :class:`skmnist.MDNClassifier`.
+    Subclass it to make a new network by stating only its head: override
+    :meth:`build_head`, :meth:`make_loss` and :meth:`head_log_proba` (and optionally
+    :meth:`make_metrics`, :meth:`build_trunk`), declare any parameters of the head in a
+    ``_head_parameters`` dict (name -> default) and their validation in
+    ``_parameter_constraints``.  Everything else (the shared parameters of
+    :class:`skmnist.FCNClassifier`, fit, partial_fit, predict, predict_proba, sample, score,
+    pickling, scikit-learn's checks) is inherited.  :class:`skmnist.FCNClassifier` and
+    :class:`skmnist.MDNClassifier` are the two examples.
+
+    Parameters
+    ----------
+    hidden_layer_sizes, conv_filters, kernel_size, pool_size, image_shape, activation, l2, \
+dropout, optimizer, learning_rate, learning_rate_schedule, batch_size, epochs, \
+early_stopping, validation_fraction, n_iter_no_change, class_weight, warm_start, \
+random_state, verbose, callbacks, steps_per_execution, jit_compile
+        As in :class:`skmnist.FCNClassifier`; defaults in :data:`SHARED_PARAMETERS`.
+
+    Examples
+    --------
+    A softmax head whose logits are divided by a temperature, as a new estimator:
+
+    >>> from sklearn.utils._param_validation import Interval
+    >>> from numbers import Real
+    >>> from skmnist import BaseKerasClassifier, PixelScaler, load_mnist_sample
+    >>> from skmnist._tf import keras, tf
+    >>> class TemperatureClassifier(BaseKerasClassifier):
+    ...     _head_parameters = {"temperature": 2.0}
+    ...     _parameter_constraints = {
+    ...         **BaseKerasClassifier._parameter_constraints,
+    ...         "temperature": [Interval(Real, 0, None, closed="neither")],
+    ...     }
+    ...     def build_head(self, x, n_classes, seed):
+    ...         return keras.layers.Dense(n_classes, name="logits")(x)
+    ...     def make_loss(self, n_classes):
+    ...         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    ...     def head_log_proba(self, outputs, n_classes):
+    ...         return tf.nn.log_softmax(outputs / self.temperature)
+    >>> X, y = load_mnist_sample(return_X_y=True)
+    >>> clf = TemperatureClassifier((32,), temperature=1.5, epochs=2, random_state=0)
+    >>> clf.fit(PixelScaler().fit_transform(X[:500]), y[:500]).classes_.tolist()
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+    >>> clf.get_params()["temperature"]
+    1.5
     """
+
+    _head_parameters: dict = {}
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "conv_filters": ["array-like", None],
+        "kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "pool_size": [Interval(Integral, 1, None, closed="left")],
+        "image_shape": ["array-like"],
         "activation": [StrOptions(_ACTIVATIONS)],
         "l2": [Interval(Real, 0, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
@@ -198,65 +210,100 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         "jit_compile": ["boolean", StrOptions({"auto"})],
     }
 
-    def __init__(
-        self,
-        hidden_layer_sizes=(400, 20),
-        *,
-        activation="relu",
-        l2=0.0,
-        dropout=0.0,
-        optimizer="adam",
-        learning_rate=1e-3,
-        learning_rate_schedule="cosine",
-        batch_size=200,
-        epochs=20,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        class_weight=None,
-        warm_start=False,
-        random_state=None,
-        verbose=0,
-        callbacks=None,
-        steps_per_execution=32,
-        jit_compile="auto",
-    ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.l2 = l2
-        self.dropout = dropout
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.learning_rate_schedule = learning_rate_schedule
-        self.batch_size = batch_size
-        self.epochs = epochs
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.class_weight = class_weight
-        self.warm_start = warm_start
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self.steps_per_execution = steps_per_execution
-        self.jit_compile = jit_compile
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" not in cls.__dict__:  # a subclass may still write its own
+            cls.__init__ = _generated_init(cls)
 
     # ------------------------------------------------------------------ steps to override
     @abstractmethod
-    def _build_head(self, x, n_classes, seed):
-        """Return the head's output tensor given the trunk's output ``x``."""
+    def build_head(self, x, n_classes, seed):
+        """Return the head's output tensor given the trunk's output ``x``.
+
+        Parameters
+        ----------
+        x : keras tensor
+            Output of :meth:`build_trunk`.
+        n_classes : int
+            Number of classes.
+        seed : int or None
+            Seed for the head's initializers (None when unseeded).
+
+        Returns
+        -------
+        keras tensor
+            What the model outputs; :meth:`make_loss`'s loss and :meth:`head_log_proba`
+            receive it.
+        """
 
     @abstractmethod
-    def _make_loss(self, n_classes):
-        """Return the Keras loss that training minimizes."""
+    def make_loss(self, n_classes):
+        """Return the Keras loss that training minimizes (labels are ``0 .. n_classes-1``).
 
-    def _make_metrics(self, n_classes):
-        """Return the Keras metrics recorded per epoch in ``history_``."""
+        Parameters
+        ----------
+        n_classes : int
+            Number of classes.
+
+        Returns
+        -------
+        keras.losses.Loss
+        """
+
+    @abstractmethod
+    def head_log_proba(self, outputs, n_classes):
+        """Return class log-probabilities (a TensorFlow tensor) from the head's outputs.
+
+        Parameters
+        ----------
+        outputs : tf.Tensor of shape (n_samples, ...)
+            The model's outputs.
+        n_classes : int
+            Number of classes.
+
+        Returns
+        -------
+        tf.Tensor of shape (n_samples, n_classes)
+        """
+
+    def make_metrics(self, n_classes):
+        """Return the Keras metrics recorded per epoch in ``history_`` (none by default).
+
+        Parameters
+        ----------
+        n_classes : int
+            Number of classes.
+
+        Returns
+        -------
+        list of keras.metrics.Metric
+        """
         return []
 
-    @abstractmethod
-    def _head_log_proba(self, outputs, n_classes):
-        """Return class log-probabilities (TensorFlow) from the head's outputs."""
+    def build_trunk(self, inputs, seed):
+        """Return the trunk's output: convolution blocks (if any), then the Dense layers.
+
+        Parameters
+        ----------
+        inputs : keras tensor
+            The flat input features, shape ``(None, n_features)``.
+        seed : int or None
+            Seed of the layers' initializers and dropout masks.
+
+        Returns
+        -------
+        keras tensor
+        """
+        x = inputs
+        filters = self._conv_filters()
+        if filters:
+            x = make_conv_trunk(
+                x, self.image_shape, filters, self.kernel_size, self.pool_size,
+                self.activation, self.l2, seed,
+            )
+        return make_dense_trunk(
+            x, self._hidden_sizes(), self.activation, self.l2, self.dropout, seed
+        )
 
     # ------------------------------------------------------------------ model life cycle
     def _hidden_sizes(self):
@@ -269,13 +316,45 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
             )
         return sizes
 
+    def _conv_filters(self):
+        filters = [] if self.conv_filters is None else list(self.conv_filters)
+        if not all(isinstance(f, Integral) and not isinstance(f, bool) and f > 0
+                   for f in filters):
+            raise ValueError(
+                "conv_filters must be None or a sequence of positive ints, "
+                f"got {self.conv_filters!r}."
+            )
+        return filters
+
+    def _check_image_shape(self, n_features):
+        """With convolutions, ``n_features`` must be the pixels of one ``image_shape`` image."""
+        shape = tuple(self.image_shape)
+        if not (
+            len(shape) in (2, 3)
+            and all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in shape)
+        ):
+            raise ValueError(
+                "image_shape must be (height, width) or (height, width, channels) of positive "
+                f"ints, got {self.image_shape!r}."
+            )
+        if int(np.prod(shape)) != n_features:
+            raise ValueError(
+                f"X has {n_features} features, which cannot be reshaped to image_shape="
+                f"{shape} ({int(np.prod(shape))} pixels) for the convolutions; pass the "
+                "image_shape of your images, or conv_filters=() for a dense network."
+            )
+        n_blocks = len(self._conv_filters())
+        if min(conv_output_shape(shape[:2], n_blocks, self.pool_size)) < 1:
+            raise ValueError(
+                f"{n_blocks} pooling steps of pool_size={self.pool_size} leave nothing of a "
+                f"{shape[0]}x{shape[1]} image; use fewer conv_filters or a smaller pool_size."
+            )
+
     def _build_model(self, n_features, n_classes, seed):
-        """Build the uncompiled Keras model: input -> dense trunk -> head."""
+        """Build the uncompiled Keras model: input -> trunk -> head."""
         inputs = keras.Input(shape=(n_features,), dtype="float32", name="pixels")
-        x = make_dense_trunk(
-            inputs, self._hidden_sizes(), self.activation, self.l2, self.dropout, seed
-        )
-        outputs = self._build_head(x, n_classes, _offset(seed, 1000))
+        x = self.build_trunk(inputs, seed)
+        outputs = self.build_head(x, n_classes, seed_offset(seed, HEAD_SEED_OFFSET))
         return keras.Model(inputs, outputs, name=type(self).__name__)
 
     def _make_optimizer(self):
@@ -291,8 +370,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
             jit = n_samples >= _JIT_MIN_SAMPLES and self.dropout == 0
         model.compile(
             optimizer=self._make_optimizer(),
-            loss=self._make_loss(n_classes),
-            metrics=self._make_metrics(n_classes),
+            loss=self.make_loss(n_classes),
+            metrics=self.make_metrics(n_classes),
             steps_per_execution=self.steps_per_execution,
             jit_compile=bool(jit),
         )
@@ -369,6 +448,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if reset:
+            if self._conv_filters():
+                self._check_image_shape(X.shape[1])
             encoder = LabelEncoder().fit(y if classes is None else np.asarray(classes))
             self.classes_ = encoder.classes_
         unseen = np.setdiff1d(np.unique(y), self.classes_)
@@ -400,7 +481,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         if self.random_state is not None:
             seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
-        with _seeded(seed):
+        with seeded(seed):
             if reset:
                 model = self._build_model(X.shape[1], n_classes, seed)
                 self._compile_model(model, n_classes, len(X))
@@ -410,7 +491,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
             else:
                 self._refresh_optimizer(n_classes, len(X))
             fit_args = self._fit_data(X, y_enc, sample_weight, seed)
-            stopper = _StopOnNonFinite()
+            stopper = StopOnNonFinite()
             callbacks = [
                 stopper,
                 *self._schedule_callbacks(epochs),
@@ -439,7 +520,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
             # Leave the estimator unfitted rather than holding NaN weights.
             for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
                 delattr(self, name)
-            self.__dict__.pop("_predict_functions", None)
+            self.__dict__.pop("_runner", None)
             raise ValueError(
                 f"Training diverged: the loss became NaN or infinite at epoch {epoch + 1}, "
                 f"batch {batch + 1}. Try a smaller learning_rate (now {self.learning_rate}), "
@@ -449,12 +530,12 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
             self.history_.setdefault(key, []).extend(float(v) for v in values)
         self.n_iter_ += len(history.epoch)
         self.loss_ = self.history_["loss"][-1] if self.history_.get("loss") else np.nan
-        self._make_predict_functions()
+        self._make_runner()
         return self
 
     def _fit_data(self, X, y, sample_weight, seed):
         """Return ``model.fit``'s data arguments: shuffled batches (and a validation set)."""
-        rows, sample_weight = _training_rows(X, y, sample_weight)
+        rows, sample_weight = training_rows(X, y, sample_weight)
         validation = None
         if self.early_stopping:
             # Hold out a stratified share of the rows (stratified only where every class
@@ -474,13 +555,13 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
             if sample_weight is not None:
                 validation += (sample_weight[val_rows],)
         batch_size = min(self.batch_size, len(rows))
-        data = _batches(X, y, sample_weight, rows, batch_size, seed)
+        data = batches(X, y, sample_weight, rows, batch_size, seed)
         return {"x": data, "validation_data": validation}
 
     def _schedule_callbacks(self, epochs):
         if self.learning_rate_schedule == "constant":
             return []
-        return [_CosineDecay(self.learning_rate, epochs)]
+        return [CosineDecay(self.learning_rate, epochs)]
 
     def _early_stopping_callbacks(self):
         if not self.early_stopping:
@@ -494,53 +575,21 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         ]
 
     # ------------------------------------------------------------------ prediction
-    def _make_predict_functions(self):
-        """Compile the prediction functions of the fitted model (once per fitted model).
-
-        ``keras.Model.predict`` builds a ``tf.data`` pipeline on every call, which dominates
-        the time of small predictions.  A ``tf.function`` with a ``[None, n_features]``
-        signature is traced once and serves every batch size without retracing.  They are
-        made at the end of fit and on unpickling, so prediction never changes ``__dict__``.
-        """
-        model, n_classes = self.model_, len(self.classes_)
-        signature = [tf.TensorSpec([None, self.n_features_in_], tf.float32)]
-
-        def outputs(x):
-            return model(x, training=False)
-
-        def log_proba(x):
-            return self._head_log_proba(model(x, training=False), n_classes)
-
-        self._predict_functions = {
-            name: tf.function(fn, input_signature=signature)
-            for name, fn in [("outputs", outputs), ("log_proba", log_proba)]
-        }
+    def _make_runner(self):
+        """Compile the prediction functions of the fitted model (once per fitted model)."""
+        n_classes = len(self.classes_)
+        self._runner = PredictionRunner(
+            self.model_, self.n_features_in_,
+            lambda outputs: self.head_log_proba(outputs, n_classes),
+        )
 
     def _validate_predict_input(self, X):
         check_is_fitted(self, "model_")
         return validate_data(self, X, reset=False, dtype=np.float32)
 
     def _run(self, name, X):
-        """Run the compiled function ``name`` over validated ``X``, in padded chunks.
-
-        TensorFlow's vectorized kernels treat the last elements of a buffer (the part that
-        does not fill a SIMD register) and single-row matrix products on other code paths,
-        whose float32 rounding differs by about 1e-7.  Running every row inside a block whose
-        row count is a multiple of ``_ROW_BLOCK`` makes each sample's result independent of
-        which other samples share its batch (the same probabilities alone, in a batch, or
-        reordered).  Only the short remainder is copied for padding.
-        """
-        fn = self._predict_functions[name]
-        n = len(X)
-        parts = []
-        for start in range(0, n - n % _ROW_BLOCK, _PREDICT_CHUNK):
-            stop = min(start + _PREDICT_CHUNK, n - n % _ROW_BLOCK)
-            parts.append(fn(_as_tensor(X[start:stop])).numpy())
-        if n % _ROW_BLOCK or n == 0:
-            tail = np.zeros((_ROW_BLOCK, X.shape[1]), dtype=np.float32)
-            tail[: n % _ROW_BLOCK] = X[n - n % _ROW_BLOCK :]
-            parts.append(fn(tf.constant(tail)).numpy()[: n % _ROW_BLOCK])
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+        """Run the compiled function ``name`` ("outputs" or "log_proba") over validated X."""
+        return self._runner.run(name, X)
 
     def predict_log_proba(self, X):
         """Return the log of the class probabilities.
@@ -591,47 +640,47 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         log_proba = self.predict_log_proba(X)
         return self.classes_[np.argmax(log_proba, axis=1)]
 
-    def sample(self, X, n_samples=1, random_state=None):
-        """Draw labels from each sample's predictive distribution.
+    def sample(self, X, n_draws=1, random_state=None):
+        """Draw class labels from each input's predictive distribution.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Input data.
-        n_samples : int, default=1
-            Draws per input.
+        n_draws : int, default=1
+            Labels drawn per input.
         random_state : int, RandomState instance or None, default=None
             Seed of the draws; the same seed gives the same draws.
 
         Returns
         -------
-        draws : ndarray of shape (n_inputs, n_samples)
+        labels : ndarray of shape (n_samples, n_draws)
             Labels drawn from ``predict_proba(X)``, taken from ``classes_``.
         """
-        n_samples = _check_n_samples(n_samples)
+        n_draws = check_n_draws(n_draws)
         proba = self.predict_proba(X).astype(np.float64)
         rng = check_random_state(random_state)
         cdf = np.cumsum(proba, axis=1)
         cdf /= cdf[:, -1:]
-        u = rng.random_sample((len(proba), n_samples))
+        u = rng.random_sample((len(proba), n_draws))
         return self.classes_[inverse_cdf_draw(cdf, u)]
 
     # ------------------------------------------------------------------ persistence
     def __getstate__(self):
         # BaseEstimator.__getstate__ may hand back the live __dict__: copy before editing.
         state = dict(super().__getstate__())
-        state.pop("_predict_functions", None)
+        state.pop("_runner", None)
         if "model_" in state:
-            state["model_"] = _model_to_bytes(state["model_"])
+            state["model_"] = model_to_bytes(state["model_"])
         return state
 
     def __setstate__(self, state):
         if "model_" in state:
             state = dict(state)
-            state["model_"] = _model_from_bytes(state["model_"])
+            state["model_"] = model_from_bytes(state["model_"])
         super().__setstate__(state)
         if "model_" in state:
-            self._make_predict_functions()
+            self._make_runner()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -640,152 +689,4 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
         return tags
 
 
-# Integer sample weights are expanded into repeated rows unless that would grow the
-# training set beyond this factor; larger or fractional weights scale the loss instead.
-_MAX_REPEAT_FACTOR = 4
-
-
-def _training_rows(X, y, sample_weight):
-    """Return the training rows, as indices into ``X`` in a canonical order, and loss weights.
-
-    Sample weights are frequency weights.  Integer weights (the common case: counts, 0 to
-    drop a sample) become repeated row indices, so fitting with ``sample_weight=k`` is exactly
-    fitting on ``k`` copies; other weights scale each sample's loss, rescaled to mean 1 so
-    the effective learning rate does not depend on their overall scale.
-
-    The indices are sorted by a fixed random projection of (features, label).  Mini-batch
-    training depends on row order; sorting makes ``fit`` depend only on the *multiset* of
-    training samples (and ``random_state``), never on how the caller happened to order them.
-    Only indices move: the pixels are never copied for this.
-    """
-    rows = np.arange(len(X))
-    if sample_weight is not None:
-        total = float(sample_weight.sum(dtype=np.float64))
-        if total <= 0:
-            raise ValueError("Sample weights must contain at least one non-zero number.")
-        integral = np.all(sample_weight == np.round(sample_weight))
-        if integral and total <= _MAX_REPEAT_FACTOR * len(sample_weight):
-            rows, sample_weight = np.repeat(rows, sample_weight.astype(np.int64)), None
-        else:
-            sample_weight = sample_weight * np.float32(len(sample_weight) / total)
-    projection = np.random.RandomState(0).standard_normal((X.shape[1], 2)).astype(np.float32)
-    keys = (X @ projection)[rows]
-    return rows[np.lexsort((y[rows], keys[:, 1], keys[:, 0]))], sample_weight
-
-
-# Training sets up to this size are copied into TensorFlow for batching; larger ones are
-# batched from the NumPy arrays (see _batches).
-_IN_GRAPH_BYTES = 32 * 2**20
-
-
-def _batches(X, y, sample_weight, rows, batch_size, seed):
-    """A ``tf.data`` pipeline of mini-batches of ``rows``, reshuffled every epoch.
-
-    Small training sets are copied into TensorFlow once and batches gathered there (Keras's
-    own array adapter does the same): the fastest path, with no Python per batch.  For large
-    ones that copy costs memory: converting MNIST's 188 MB of float32 pixels held 370 MB at
-    its peak.  They are gathered from the NumPy arrays by a generator instead,
-    ``_GENERATOR_BATCHES`` batches at a time, in a background thread that ``prefetch`` keeps
-    ahead of training.  Either way the shuffling is seeded by ``seed``, so a seeded fit is
-    reproducible.
-
-    ``tf.data``'s autotuning is off and the prefetch buffer fixed: with it on, the start of
-    every second or third epoch stalled for about 0.5 s with both cores idle (a third of
-    an MNIST epoch here); the two stages need no tuning.
-    """
-    arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
-    n_batches = -(-len(rows) // batch_size)
-    if X.nbytes <= _IN_GRAPH_BYTES:
-        tensors = [tf.convert_to_tensor(a) for a in arrays]
-        dataset = (
-            tf.data.Dataset.from_tensor_slices(rows.astype(np.int64))
-            .shuffle(len(rows), seed=seed, reshuffle_each_iteration=True)
-            .batch(batch_size)
-            .map(lambda i: tuple(tf.gather(t, i) for t in tensors))
-        )
-    else:
-        rng = np.random.RandomState(seed)
-
-        chunk = batch_size * _GENERATOR_BATCHES
-
-        def generate():
-            order = rows[rng.permutation(len(rows))]
-            for start in range(0, len(order), chunk):
-                index = order[start : start + chunk]
-                yield tuple(a[index] for a in arrays)
-
-        signature = tuple(
-            tf.TensorSpec((None, *a.shape[1:]), tf.as_dtype(a.dtype)) for a in arrays
-        )
-        # The generator gathers many batches per call (a call per batch cost ~0.15 s of a
-        # 0.85 s MNIST epoch in Python and GIL hand-offs); rebatch cuts them up in C++.
-        dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)
-        dataset = dataset.rebatch(batch_size)
-        # The generator's length is unknown to tf.data; Keras needs it for its step loop.
-        dataset = dataset.apply(tf.data.experimental.assert_cardinality(n_batches))
-    options = tf.data.Options()
-    options.autotune.enabled = False
-    return dataset.prefetch(_PREFETCH_BATCHES).with_options(options)
-
-
-def _as_tensor(X):
-    """``X`` (float32, C-ordered) as a TensorFlow tensor, sharing its memory when possible.
-
-    ``tf.constant`` copies: 31 MB for 10,000 MNIST images, about an eighth of
-    ``predict_proba``'s time.  DLPack hands the buffer over instead, but TensorFlow aborts the
-    process on a buffer that is not aligned to ``TENSOR_ALIGNMENT`` bytes, so only arrays that
-    are (e.g. :class:`skmnist.PixelScaler`'s outputs) and writeable (DLPack cannot mark
-    read-only memory) take that path; everything else is copied.
-    """
-    if (
-        X.dtype == np.float32
-        and X.flags.c_contiguous
-        and X.flags.writeable
-        and X.size > 0
-        and is_aligned(X)
-    ):
-        return tf.experimental.dlpack.from_dlpack(X.__dlpack__())
-    return tf.constant(X)
-
-
-def inverse_cdf_draw(cumulative, u):
-    """Draw category indices by inverting per-row cumulative probabilities.
-
-    ``cumulative`` is (n, K) with rows ending at 1, ``u`` is (n, n_samples) uniform draws; the
-    result is, per draw, the first category whose cumulative probability exceeds it.  One
-    comparison per category keeps memory at O(n * n_samples), never (n, n_samples, K).
-    """
-    index = np.zeros(u.shape, dtype=np.intp)
-    for j in range(cumulative.shape[1] - 1):
-        index += u >= cumulative[:, j : j + 1]
-    return index
-
-
-def _check_n_samples(n_samples):
-    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive int, got {n_samples!r}.")
-    return int(n_samples)
-
-
-def _model_to_bytes(model):
-    """Serialize a Keras model (architecture, weights, optimizer state) to ``.keras`` bytes."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "model.keras")
-        with warnings.catch_warnings():
-            # Keras's variable saving trips NumPy 2's __array__(copy=...) deprecation notice.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            model.save(path)
-        with open(path, "rb") as f:
-            return f.read()
-
-
-def _model_from_bytes(data):
-    if not isinstance(data, bytes) or not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ValueError("The pickled estimator does not hold a valid Keras model archive.")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "model.keras")
-        with open(path, "wb") as f:
-            f.write(data)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", module="keras")
-            return keras.saving.load_model(path, compile=True)
+BaseKerasClassifier.__init__ = _generated_init(BaseKerasClassifier)

@@ -1,4 +1,9 @@
-"""Numerics of the 1-D Gaussian mixture density head used by :class:`MDNClassifier`.
+"""The mixture density head of :class:`MDNClassifier`, in one place: layer, losses, metric, numerics.
+
+:func:`build_mixture_head` makes the layer, :class:`DiscretizedMixtureNLL` and
+:class:`MixtureDensityNLL` are the two training objectives, :class:`MixtureAccuracy` the
+training metric; :func:`class_log_proba` turns head outputs into class log-probabilities,
+:func:`sample_mixture` and :func:`mixture_moments` serve sampling and uncertainty.
 
 The head is a ``Dense(3 * K)`` layer whose output row is laid out as
 ``[K mixing logits | K means | K raw scales]``.  It models the *digit value* (labels encoded
@@ -47,10 +52,12 @@ import math
 import numpy as np
 from sklearn.utils import check_random_state
 
-from skmnist._base import inverse_cdf_draw
-from skmnist._tf import keras, tf, tfd
+from ._sampling import check_n_draws, inverse_cdf_draw
+from ._tf import keras, tf, tfd
 
 __all__ = [
+    "build_mixture_head",
+    "MixtureAccuracy",
     "split_head",
     "class_log_proba",
     "label_log_proba",
@@ -382,6 +389,71 @@ def initial_head_bias(n_components, n_classes, sigma_floor, init_sigma=None):
     return np.concatenate([np.zeros(k), means, raw]).astype(np.float32)
 
 
+def build_mixture_head(x, n_components, n_classes, sigma_floor, seed=None):
+    """The mixture density head: ``Dense(3 * K)`` giving ``[logits | means | raw scales]``.
+
+    Its bias starts at :func:`initial_head_bias`: means spread over the label range and a
+    moderate scale (from Keras's zero bias every component starts on label 0 and training
+    stalls, see that function).
+    """
+    bias = initial_head_bias(n_components, n_classes, sigma_floor)
+    return keras.layers.Dense(
+        3 * n_components,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
+        bias_initializer=keras.initializers.Constant(bias),
+        name="mixture",
+    )(x)
+
+
+def _normal_cdf(z):
+    """The standard normal CDF (float32), for the training metric's bin edges."""
+    return 0.5 * tf.math.erfc(-z / np.float32(np.sqrt(2.0)))
+
+
+@keras.saving.register_keras_serializable(package="skmnist")
+class MixtureAccuracy(keras.metrics.MeanMetricWrapper):
+    """Training accuracy of a mixture head: is the label's bin the most probable one?
+
+    Only the argmax matters here, so the bin masses come from plain differences of the
+    mixture's CDF at the ``n_classes - 1`` bin edges: far cheaper per step than the
+    tail-stable log masses the loss and ``predict_proba`` need, and equal wherever the
+    winning bin's mass is not vanishingly small.
+    """
+
+    def __init__(self, n_components, n_classes, sigma_floor, name="accuracy", dtype=None):
+        edges = tf.constant(np.arange(n_classes - 1, dtype=np.float32) + 0.5)
+
+        def accuracy(y_true, y_pred):
+            log_weights, means, scales = split_head(y_pred, n_components, sigma_floor)
+            z = (edges[None, :, None] - means[:, None, :]) / scales[:, None, :]
+            cdf = tf.reduce_sum(tf.exp(log_weights)[:, None, :] * _normal_cdf(z), axis=-1)
+            padded = tf.pad(cdf, [[0, 0], [1, 0]], constant_values=0.0)
+            padded = tf.pad(padded, [[0, 0], [0, 1]], constant_values=1.0)
+            predicted = tf.argmax(padded[:, 1:] - padded[:, :-1], axis=-1, output_type=tf.int32)
+            labels = tf.cast(tf.reshape(y_true, [-1]), tf.int32)
+            return tf.cast(tf.equal(predicted, labels), tf.float32)
+
+        super().__init__(accuracy, name=name, dtype=dtype)
+        self.n_components, self.n_classes, self.sigma_floor = n_components, n_classes, sigma_floor
+
+    def get_config(self):
+        return {
+            "n_components": self.n_components,
+            "n_classes": self.n_classes,
+            "sigma_floor": self.sigma_floor,
+            "name": self.name,
+            "dtype": self.dtype,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _normal_cdf(z):
+    return 0.5 * tf.math.erfc(-z / np.float32(np.sqrt(2.0)))
+
+
 @keras.saving.register_keras_serializable(package="skmnist")
 class DiscretizedMixtureNLL(keras.losses.Loss):
     """Negative log of the mixture's mass on the label's class bin.
@@ -484,7 +556,7 @@ def _check_mixture(weights, means, scales):
     return weights / total, means, scales
 
 
-def sample_mixture(weights, means, scales, n_samples, random_state=None):
+def sample_mixture(weights, means, scales, n_draws, random_state=None):
     """Draw real values from per-row 1-D Gaussian mixtures.
 
     Parameters
@@ -493,24 +565,22 @@ def sample_mixture(weights, means, scales, n_samples, random_state=None):
         Mixing probabilities (rows are renormalized).
     means, scales : array-like of shape (n, K)
         Component means and standard deviations.
-    n_samples : int
+    n_draws : int
         Number of draws per row.
     random_state : int, RandomState instance or None, default=None
         Seed or generator (see :func:`sklearn.utils.check_random_state`).
 
     Returns
     -------
-    ndarray of shape (n, n_samples), float64
+    ndarray of shape (n, n_draws), float64
         Draws: a component picked by its weight, then a normal draw from it.
     """
     weights, means, scales = _check_mixture(weights, means, scales)
-    if int(n_samples) != n_samples or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
     rng = check_random_state(random_state)
     n = weights.shape[0]
-    n_samples = int(n_samples)
-    u = rng.random_sample((n, n_samples))
-    noise = rng.standard_normal((n, n_samples))
+    n_draws = check_n_draws(n_draws)
+    u = rng.random_sample((n, n_draws))
+    noise = rng.standard_normal((n, n_draws))
     component = inverse_cdf_draw(np.cumsum(weights, axis=1), u)
     rows = np.arange(n)[:, None]
     return means[rows, component] + scales[rows, component] * noise
@@ -531,9 +601,8 @@ def mixture_moments(weights, means, scales):
     dict of ndarray of shape (n,), float64
         ``mean``: ``sum_k w_k mu_k``;
         ``aleatoric_variance``: within-component variance ``sum_k w_k sigma_k**2``;
-        ``epistemic_variance``: between-component variance ``sum_k w_k (mu_k - mean)**2``;
-        ``multimodality``: the same array as ``epistemic_variance`` (how far apart the
-        components sit);
+        ``multimodality_variance``: between-component variance
+        ``sum_k w_k (mu_k - mean)**2`` (how far apart the components sit);
         ``total_variance``: the mixture's variance, the sum of the two.
     """
     weights, means, scales = _check_mixture(weights, means, scales)
@@ -543,7 +612,6 @@ def mixture_moments(weights, means, scales):
     return {
         "mean": mean,
         "aleatoric_variance": aleatoric,
-        "epistemic_variance": between,
-        "multimodality": between,
+        "multimodality_variance": between,
         "total_variance": aleatoric + between,
     }

@@ -1,6 +1,7 @@
-"""FCNClassifier: a fully connected network with a softmax head."""
+"""FCNClassifier: the shared trunk with a softmax head (and the network's Keras builder)."""
 
-from ._base import BaseKerasClassifier, make_dense_trunk
+from ._base import SHARED_PARAMETERS, BaseKerasClassifier
+from ._trunk import make_dense_trunk
 from ._tf import keras, tf
 
 __all__ = ["FCNClassifier", "make_fcn_model"]
@@ -9,10 +10,10 @@ __all__ = ["FCNClassifier", "make_fcn_model"]
 def make_fcn_model(
     n_features_in=None,
     n_classes=None,
-    hidden_layer_sizes=(400, 20),
-    activation="relu",
-    l2=0.0,
-    dropout=0.0,
+    hidden_layer_sizes=SHARED_PARAMETERS["hidden_layer_sizes"],
+    activation=SHARED_PARAMETERS["activation"],
+    l2=SHARED_PARAMETERS["l2"],
+    dropout=SHARED_PARAMETERS["dropout"],
     seed=None,
     output="softmax",
     meta=None,
@@ -113,13 +114,26 @@ class FCNClassifier(BaseKerasClassifier):
     Parameters
     ----------
     hidden_layer_sizes : int or sequence of int, default=(400, 20)
-        Units of the hidden layers.
+        Units of the hidden (Dense) layers.
+    conv_filters : sequence of int or None, default=()
+        Filters of the convolution blocks placed before the Dense layers: each block is a
+        ``Conv2D`` ("same" padding, the hidden activation) then ``MaxPooling2D``. ``()`` or
+        None is the fully connected network; e.g. ``(32, 64)`` makes the convolutional
+        network (the input's features are reshaped to ``image_shape``).
+    kernel_size : int, default=3
+        Side of the square convolution kernels.
+    pool_size : int, default=2
+        Side of the square max-pooling windows.
+    image_shape : tuple of int, default=(28, 28)
+        ``(height, width)`` or ``(height, width, channels)`` of the images whose flat pixels
+        are the features; used only with convolutions (the features must number
+        ``height * width * channels``).
     activation : {"relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu", "linear"}, \
             default="relu"
         Activation of the hidden layers.
     l2 : float, default=0.0
-        L2 penalty (weight decay) on the hidden layers' kernels: ``l2 * sum(w ** 2)`` is
-        added to the loss.
+        L2 penalty (weight decay) on the hidden layers' (and convolutions') kernels:
+        ``l2 * sum(w ** 2)`` is added to the loss.
     dropout : float, default=0.0
         Dropout rate after each hidden layer during training.
     optimizer : {"adam", "adamw", "nadam", "rmsprop", "sgd"}, default="adam"
@@ -201,14 +215,14 @@ class FCNClassifier(BaseKerasClassifier):
     True
     """
 
-    def _build_head(self, x, n_classes, seed):
+    def build_head(self, x, n_classes, seed):
         return _softmax_head(x, n_classes, seed, output="logits")
 
-    def _make_loss(self, n_classes):
+    def make_loss(self, n_classes):
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
-    def _make_metrics(self, n_classes):
+    def make_metrics(self, n_classes):
         return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
 
-    def _head_log_proba(self, outputs, n_classes):
+    def head_log_proba(self, outputs, n_classes):
         return tf.nn.log_softmax(outputs, axis=-1)

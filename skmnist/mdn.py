@@ -1,4 +1,4 @@
-"""MDNClassifier: the dense trunk with a Gaussian mixture density head over the digit value."""
+"""MDNClassifier: the shared trunk with a Gaussian mixture density head over the digit value."""
 
 from numbers import Integral, Real
 
@@ -6,69 +6,27 @@ import numpy as np
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseKerasClassifier, _check_n_samples
+from ._base import BaseKerasClassifier
 from ._mixture import (
     DiscretizedMixtureNLL,
+    MixtureAccuracy,
     MixtureDensityNLL,
+    build_mixture_head,
     class_log_proba,
-    initial_head_bias,
     mixture_moments,
     sample_mixture,
     split_head,
 )
-from ._tf import keras, tf
 
-__all__ = ["MDNClassifier", "MixtureAccuracy"]
+__all__ = ["MDNClassifier"]
 
-
-@keras.saving.register_keras_serializable(package="skmnist")
-class MixtureAccuracy(keras.metrics.MeanMetricWrapper):
-    """Training accuracy of a mixture head: is the label's bin the most probable one?
-
-    Only the argmax matters here, so the bin masses come from plain differences of the
-    mixture's CDF at the ``n_classes - 1`` bin edges: far cheaper per step than the
-    tail-stable log masses the loss and ``predict_proba`` need, and equal wherever the
-    winning bin's mass is not vanishingly small.
-    """
-
-    def __init__(self, n_components, n_classes, sigma_floor, name="accuracy", dtype=None):
-        edges = tf.constant(np.arange(n_classes - 1, dtype=np.float32) + 0.5)
-
-        def accuracy(y_true, y_pred):
-            log_weights, means, scales = split_head(y_pred, n_components, sigma_floor)
-            z = (edges[None, :, None] - means[:, None, :]) / scales[:, None, :]
-            cdf = tf.reduce_sum(tf.exp(log_weights)[:, None, :] * tfd_normal_cdf(z), axis=-1)
-            padded = tf.pad(cdf, [[0, 0], [1, 0]], constant_values=0.0)
-            padded = tf.pad(padded, [[0, 0], [0, 1]], constant_values=1.0)
-            predicted = tf.argmax(padded[:, 1:] - padded[:, :-1], axis=-1, output_type=tf.int32)
-            labels = tf.cast(tf.reshape(y_true, [-1]), tf.int32)
-            return tf.cast(tf.equal(predicted, labels), tf.float32)
-
-        super().__init__(accuracy, name=name, dtype=dtype)
-        self.n_components, self.n_classes, self.sigma_floor = n_components, n_classes, sigma_floor
-
-    def get_config(self):
-        return {
-            "n_components": self.n_components,
-            "n_classes": self.n_classes,
-            "sigma_floor": self.sigma_floor,
-            "name": self.name,
-            "dtype": self.dtype,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-
-def tfd_normal_cdf(z):
-    return 0.5 * tf.math.erfc(-z / np.float32(np.sqrt(2.0)))
+_TINY = np.finfo(np.float64).tiny
 
 
 class MDNClassifier(BaseKerasClassifier):
     """Mixture density network classifier: class probabilities, samples and uncertainty.
 
-    The dense trunk of :class:`FCNClassifier` (784-400-20 by default) followed by a head
+    The trunk of :class:`FCNClassifier` (784-400-20 by default) followed by a head
     ``Dense(3 * n_components)`` that gives, per component, a mixing weight (softmax), a mean
     and a standard deviation (softplus plus ``sigma_floor``): a 1-D Gaussian mixture over the
     *digit value*. Labels are encoded ``0 .. n_classes - 1`` in ``classes_`` order and the
@@ -98,8 +56,8 @@ class MDNClassifier(BaseKerasClassifier):
         to integer targets grows without bound as a component's standard deviation shrinks,
         so scales collapse to ``sigma_floor`` and accuracy lags (``mdn_density`` against
         ``mdn_default`` in ``benchmarks/results/mdn.json``).
-    activation, l2, dropout, optimizer, learning_rate, learning_rate_schedule, batch_size, \
-epochs, early_stopping, validation_fraction, n_iter_no_change, class_weight, warm_start, \
+    conv_filters, kernel_size, pool_size, image_shape, activation, l2, dropout, optimizer, \
+learning_rate, learning_rate_schedule, batch_size, epochs, early_stopping, validation_fraction, n_iter_no_change, class_weight, warm_start, \
 random_state, verbose, callbacks, steps_per_execution, jit_compile
         As in :class:`FCNClassifier`.
 
@@ -134,11 +92,16 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
     ... ).fit(X[:2000], y[:2000])
     >>> mdn.predict_proba(X[-3:]).shape
     (3, 10)
-    >>> mdn[-1].sample(mdn[0].transform(X[-3:]), n_samples=4, random_state=0).shape
+    >>> Z = mdn[0].transform(X[-3:])
+    >>> mdn[-1].sample_values(Z, n_draws=4, random_state=0).shape  # real digit values
+    (3, 4)
+    >>> mdn[-1].sample(Z, n_draws=4, random_state=0).shape  # class labels
     (3, 4)
     >>> sorted(mdn[-1].predict_uncertainty(mdn[0].transform(X[-3:])))[:2]
     ['aleatoric_variance', 'entropy']
     """
+
+    _head_parameters = {"n_components": 10, "sigma_floor": 1e-2, "objective": "discretized"}
 
     _parameter_constraints: dict = {
         **BaseKerasClassifier._parameter_constraints,
@@ -147,79 +110,19 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         "objective": [StrOptions({"discretized", "density"})],
     }
 
-    def __init__(
-        self,
-        hidden_layer_sizes=(400, 20),
-        *,
-        n_components=10,
-        sigma_floor=1e-2,
-        objective="discretized",
-        activation="relu",
-        l2=0.0,
-        dropout=0.0,
-        optimizer="adam",
-        learning_rate=1e-3,
-        learning_rate_schedule="cosine",
-        batch_size=200,
-        epochs=20,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        class_weight=None,
-        warm_start=False,
-        random_state=None,
-        verbose=0,
-        callbacks=None,
-        steps_per_execution=32,
-        jit_compile="auto",
-    ):
-        super().__init__(
-            hidden_layer_sizes,
-            activation=activation,
-            l2=l2,
-            dropout=dropout,
-            optimizer=optimizer,
-            learning_rate=learning_rate,
-            learning_rate_schedule=learning_rate_schedule,
-            batch_size=batch_size,
-            epochs=epochs,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            n_iter_no_change=n_iter_no_change,
-            class_weight=class_weight,
-            warm_start=warm_start,
-            random_state=random_state,
-            verbose=verbose,
-            callbacks=callbacks,
-            steps_per_execution=steps_per_execution,
-            jit_compile=jit_compile,
-        )
-        self.n_components = n_components
-        self.sigma_floor = sigma_floor
-        self.objective = objective
-
     # ------------------------------------------------------------------ what differs
-    def _build_head(self, x, n_classes, seed):
-        # The bias starts with the means spread over the label range and a scale of 0.3 of
-        # their spacing: from Keras's zero bias every component starts on label 0 and
-        # training stalls (93% instead of 97-98% on MNIST).
-        bias = initial_head_bias(self.n_components, n_classes, self.sigma_floor)
-        return keras.layers.Dense(
-            3 * self.n_components,
-            kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
-            bias_initializer=keras.initializers.Constant(bias),
-            name="mixture",
-        )(x)
+    def build_head(self, x, n_classes, seed):
+        return build_mixture_head(x, self.n_components, n_classes, self.sigma_floor, seed)
 
-    def _make_loss(self, n_classes):
+    def make_loss(self, n_classes):
         if self.objective == "density":
             return MixtureDensityNLL(self.n_components, self.sigma_floor)
         return DiscretizedMixtureNLL(self.n_components, n_classes, self.sigma_floor)
 
-    def _make_metrics(self, n_classes):
+    def make_metrics(self, n_classes):
         return [MixtureAccuracy(self.n_components, n_classes, self.sigma_floor)]
 
-    def _head_log_proba(self, outputs, n_classes):
+    def head_log_proba(self, outputs, n_classes):
         log_weights, means, scales = split_head(outputs, self.n_components, self.sigma_floor)
         return class_log_proba(log_weights, means, scales, n_classes)
 
@@ -254,27 +157,29 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
             scales=np.logaddexp(0.0, raw) + self.sigma_floor,
         )
 
-    def sample(self, X, n_samples=1, random_state=None):
+    def sample_values(self, X, n_draws=1, random_state=None):
         """Draw real values of the digit value from each input's mixture.
+
+        :meth:`sample` draws class labels (from :meth:`predict_proba`); this draws from the
+        continuous mixture itself, whose histogram shows its shape.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Input data.
-        n_samples : int, default=1
-            Draws per input.
+        n_draws : int, default=1
+            Values drawn per input.
         random_state : int, RandomState instance or None, default=None
             Seed of the draws; the same seed gives the same draws.
 
         Returns
         -------
-        draws : ndarray of shape (n_inputs, n_samples)
+        values : ndarray of shape (n_samples, n_draws)
             Real-valued draws, in units of the class index (round and clip them to
-            ``0 .. n_classes - 1`` to get class indices; their histogram shows the mixture).
+            ``0 .. n_classes - 1`` to get class indices).
         """
-        n_samples = _check_n_samples(n_samples)
         p = self.mixture_params(X)
-        return sample_mixture(p.weights, p.means, p.scales, n_samples, random_state)
+        return sample_mixture(p.weights, p.means, p.scales, n_draws, random_state)
 
     def predict_uncertainty(self, X):
         """Return per-input uncertainty figures of the predictive distribution.
@@ -302,10 +207,11 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         p = self._mixture(X)
         moments = mixture_moments(p.weights, p.means, p.scales)
         return Bunch(
-            entropy=-np.sum(proba * np.log(np.clip(proba, 1e-300, None)), axis=1),
+            # 0 * log(0) is 0: clip at the smallest positive double so no NaN appears.
+            entropy=-np.sum(proba * np.log(np.clip(proba, _TINY, None)), axis=1),
             max_proba=proba.max(axis=1),
             mean=moments["mean"],
             aleatoric_variance=moments["aleatoric_variance"],
-            multimodality_variance=moments["epistemic_variance"],
+            multimodality_variance=moments["multimodality_variance"],
             total_variance=moments["total_variance"],
         )

@@ -1182,7 +1182,7 @@ class MixtureSamplesDisplay:
         Xt = _transform_to_final(estimator, X)
         params = final.mixture_params(Xt)
         draws = np.asarray(
-            final.sample(Xt, n_samples=n_draws, random_state=random_state), dtype=float
+            final.sample_values(Xt, n_draws=n_draws, random_state=random_state), dtype=float
         )
         y_pred = estimator.predict(X)
         n_classes = len(classes)

@@ -13,7 +13,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._alignment import aligned_empty
+from ._memory import aligned_empty
 
 __all__ = ["PixelScaler"]
 

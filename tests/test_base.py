@@ -1,14 +1,15 @@
-"""The shared training machinery of skmnist's networks (skmnist._base)."""
+"""The shared machinery of skmnist's networks: training data, prediction runner, life cycle."""
 
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
 from skmnist import FCNClassifier, MDNClassifier
-from skmnist import _base
-from skmnist._alignment import aligned_empty, is_aligned
+from skmnist import _training_data
+from skmnist._memory import aligned_empty, is_aligned
+from skmnist._prediction import as_tensor
 from skmnist._tf import keras
-from skmnist._base import _training_rows
+from skmnist._training_data import training_rows
 
 
 def _data(n=120, n_features=6, seed=0):
@@ -20,10 +21,10 @@ def _data(n=120, n_features=6, seed=0):
 
 def test_training_rows_are_a_canonical_order():
     X, y = _data()
-    rows, w = _training_rows(X, y, None)
+    rows, w = training_rows(X, y, None)
     assert w is None and sorted(rows) == list(range(len(X)))
     perm = np.random.RandomState(1).permutation(len(X))
-    rows_p, _ = _training_rows(X[perm], y[perm], None)
+    rows_p, _ = training_rows(X[perm], y[perm], None)
     # the same samples come out in the same order, whatever order they came in
     assert_array_equal(X[perm][rows_p], X[rows])
 
@@ -31,7 +32,7 @@ def test_training_rows_are_a_canonical_order():
 def test_integer_weights_repeat_rows_and_zero_drops():
     X, y = _data(20)
     sw = np.array([0, 1, 2, 3] * 5, dtype=np.float32)
-    rows, w = _training_rows(X, y, sw)
+    rows, w = training_rows(X, y, sw)
     assert w is None
     assert_array_equal(np.bincount(rows, minlength=20), sw.astype(int))
 
@@ -39,7 +40,7 @@ def test_integer_weights_repeat_rows_and_zero_drops():
 def test_fractional_or_large_weights_scale_the_loss_with_mean_one():
     X, y = _data(20)
     for sw in [np.full(20, 0.5, np.float32), np.full(20, 10.0, np.float32)]:
-        rows, w = _training_rows(X, y, sw)
+        rows, w = training_rows(X, y, sw)
         assert sorted(rows) == list(range(20))
         assert w.mean() == pytest.approx(1.0)
 
@@ -47,13 +48,13 @@ def test_fractional_or_large_weights_scale_the_loss_with_mean_one():
 def test_all_zero_weights_are_an_error():
     X, y = _data(10)
     with pytest.raises(ValueError, match="non-zero"):
-        _training_rows(X, y, np.zeros(10, np.float32))
+        training_rows(X, y, np.zeros(10, np.float32))
 
 
 @pytest.fixture
 def numpy_batches(monkeypatch):
     """Force the large-data path: batches gathered from NumPy by a generator."""
-    monkeypatch.setattr(_base, "_IN_GRAPH_BYTES", 0)
+    monkeypatch.setattr(_training_data, "_IN_GRAPH_BYTES", 0)
 
 
 @pytest.mark.parametrize("path", ["in_graph", "numpy"])
@@ -82,7 +83,7 @@ def test_numpy_path_trains_like_the_in_graph_path(monkeypatch):
                   learning_rate_schedule="constant",
                   random_state=0, early_stopping=True, n_iter_no_change=20)
     in_graph = FCNClassifier(**params).fit(X, y)
-    monkeypatch.setattr(_base, "_IN_GRAPH_BYTES", 0)
+    monkeypatch.setattr(_training_data, "_IN_GRAPH_BYTES", 0)
     numpy = FCNClassifier(**params).fit(X, y)
     assert numpy.score(X, y) > 0.8
     assert abs(numpy.score(X, y) - in_graph.score(X, y)) < 0.05
@@ -109,10 +110,10 @@ def test_predict_does_not_retrace_or_change_state():
     for n in [1, 2, 63, 64, 65, 130]:
         clf.predict_proba(X[:n])
         clf.sample(X[:n], 2, random_state=0)
+        clf.sample_values(X[:n], 2, random_state=0)
     assert vars(clf) == before
-    fns = clf._predict_functions
-    assert fns["log_proba"].experimental_get_tracing_count() == 1
-    assert fns["outputs"].experimental_get_tracing_count() == 1
+    assert clf._runner.tracing_count("log_proba") == 1
+    assert clf._runner.tracing_count("outputs") == 1
 
 
 def test_warm_start_keeps_the_optimizer_until_its_parameters_change():
@@ -177,9 +178,9 @@ def test_batches_cover_every_row_once_per_epoch_reshuffled(path, request):
         request.getfixturevalue("numpy_batches")
     X, y = _data(50)
     X = X.astype(np.float32)
-    rows, _ = _training_rows(X, y, None)
-    dataset = _base._batches(X, y, None, rows, 16, seed=0)
-    assert dataset.options().autotune.enabled is False  # see _batches: epoch-start stalls
+    rows, _ = training_rows(X, y, None)
+    dataset = _training_data.batches(X, y, None, rows, 16, seed=0)
+    assert dataset.options().autotune.enabled is False  # see batches: epoch-start stalls
     epochs = []
     for _ in range(2):
         batches = [b[0].numpy() for b in dataset]
@@ -203,16 +204,16 @@ def test_as_tensor_shares_aligned_memory_and_copies_the_rest(offset):
     # C-ordered float32 arrays may be shared; every other array must be copied.
     X = _offset_copy(np.random.RandomState(0).rand(8, 5).astype(np.float32), offset)
     assert is_aligned(X) is (offset == 0)
-    tensor = _base._as_tensor(X)
+    tensor = as_tensor(X)
     assert_array_equal(tensor.numpy(), X)
     X[0, 0] = -1.0  # shared memory shows the write, a copy does not
     assert bool(tensor.numpy()[0, 0] == -1.0) is (offset == 0)
     for other in [X.astype(np.float64), np.asfortranarray(X), X[:, ::2]]:
-        assert_array_equal(_base._as_tensor(np.ascontiguousarray(other, np.float32)).numpy(),
+        assert_array_equal(as_tensor(np.ascontiguousarray(other, np.float32)).numpy(),
                            np.ascontiguousarray(other, np.float32))
     read_only = _offset_copy(X, 0)
     read_only.flags.writeable = False
-    assert_array_equal(_base._as_tensor(read_only).numpy(), X)
+    assert_array_equal(as_tensor(read_only).numpy(), X)
 
 
 def test_predictions_do_not_depend_on_input_alignment():

@@ -328,13 +328,13 @@ def test_hidden_layer_sizes_shape_the_network(data):
 # ------------------------------------------------------------------------------------------
 def test_sample_shape_values_and_seed(fitted, data):
     _, _, X_test, _ = data
-    draws = fitted.sample(X_test[:5], n_samples=7, random_state=0)
+    draws = fitted.sample(X_test[:5], n_draws=7, random_state=0)
     assert draws.shape == (5, 7)
     assert set(np.unique(draws)) <= set(fitted.classes_)
-    assert_array_equal(draws, fitted.sample(X_test[:5], n_samples=7, random_state=0))
+    assert_array_equal(draws, fitted.sample(X_test[:5], n_draws=7, random_state=0))
     rs = np.random.RandomState(1)
-    a = fitted.sample(X_test[:5], n_samples=50, random_state=rs)
-    b = fitted.sample(X_test[:5], n_samples=50, random_state=rs)
+    a = fitted.sample(X_test[:5], n_draws=50, random_state=rs)
+    b = fitted.sample(X_test[:5], n_draws=50, random_state=rs)
     assert not np.array_equal(a, b)  # a RandomState instance advances
     assert fitted.sample(X_test[:3]).shape == (3, 1)
 
@@ -343,22 +343,22 @@ def test_sample_frequencies_match_predict_proba(fitted, data):
     _, _, X_test, _ = data
     X = X_test[:4]
     n = 20000
-    draws = fitted.sample(X, n_samples=n, random_state=0)
+    draws = fitted.sample(X, n_draws=n, random_state=0)
     proba = fitted.predict_proba(X)
     freq = np.stack([(draws == c).mean(axis=1) for c in fitted.classes_], axis=1)
     assert_allclose(freq, proba, atol=0.02)
 
 
 def test_sample_string_labels(data, fitted_names):
-    draws = fitted_names.sample(data[2][:3], n_samples=5, random_state=0)
+    draws = fitted_names.sample(data[2][:3], n_draws=5, random_state=0)
     assert draws.shape == (3, 5)
     assert set(draws.ravel()) <= set(DIGIT_NAMES)
 
 
-@pytest.mark.parametrize("n_samples", [0, -1, 1.5, "3", True, None])
-def test_sample_invalid_n_samples(fitted, data, n_samples):
-    with pytest.raises(ValueError, match="n_samples"):
-        fitted.sample(data[2][:3], n_samples=n_samples)
+@pytest.mark.parametrize("n_draws", [0, -1, 1.5, "3", True, None])
+def test_sample_invalid_n_draws(fitted, data, n_draws):
+    with pytest.raises(ValueError, match="n_draws"):
+        fitted.sample(data[2][:3], n_draws=n_draws)
 
 
 # ------------------------------------------------------------------------------------------
@@ -802,7 +802,7 @@ def test_no_retracing_across_batch_sizes(data, caplog):
         tf_logger.setLevel(level)
     assert not [w for w in caught if "retrac" in str(w.message)]
     assert "retrac" not in caplog.text
-    assert clf._predict_functions["log_proba"].experimental_get_tracing_count() == 1
+    assert clf._runner.tracing_count("log_proba") == 1
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.uint8, np.int64, np.float16])

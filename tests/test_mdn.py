@@ -34,7 +34,7 @@ import skmnist.mdn
 from skmnist import MDNClassifier, PixelScaler
 from skmnist._mixture import DiscretizedMixtureNLL, MixtureDensityNLL
 from skmnist._tf import keras
-from skmnist.mdn import MixtureAccuracy
+from skmnist._mixture import MixtureAccuracy
 
 UNCERTAINTY_KEYS = {
     "entropy",
@@ -174,8 +174,8 @@ def test_compiled_loss_and_metric(fitted):
     assert fitted.model_.loss.n_components == fitted.n_components
     assert fitted.model_.loss.n_classes == 10
     density = small(objective="density")
-    assert isinstance(density._make_loss(10), MixtureDensityNLL)
-    (metric,) = fitted._make_metrics(10)
+    assert isinstance(density.make_loss(10), MixtureDensityNLL)
+    (metric,) = fitted.make_metrics(10)
     assert isinstance(metric, MixtureAccuracy) and metric.name == "accuracy"
 
 
@@ -292,18 +292,18 @@ def test_predict_proba_is_the_mixture_mass_on_each_class_bin(fitted, data):
 def test_sample_shape_dtype_and_seed(fitted, data):
     _, _, X_test, _ = data
     X = X_test[:20]
-    draws = fitted.sample(X, n_samples=7, random_state=0)
+    draws = fitted.sample_values(X, n_draws=7, random_state=0)
     assert draws.shape == (20, 7)
     assert draws.dtype.kind == "f" and np.all(np.isfinite(draws))
     # real values, not labels
     assert not np.all(draws == np.round(draws))
-    assert_array_equal(fitted.sample(X, n_samples=7, random_state=0), draws)
+    assert_array_equal(fitted.sample_values(X, n_draws=7, random_state=0), draws)
     assert_array_equal(
-        fitted.sample(X, n_samples=7, random_state=np.random.RandomState(0)), draws
+        fitted.sample_values(X, n_draws=7, random_state=np.random.RandomState(0)), draws
     )
-    assert not np.array_equal(fitted.sample(X, n_samples=7, random_state=1), draws)
-    assert fitted.sample(X, random_state=0).shape == (20, 1)
-    assert fitted.sample(X, n_samples=np.int64(2), random_state=0).shape == (20, 2)
+    assert not np.array_equal(fitted.sample_values(X, n_draws=7, random_state=1), draws)
+    assert fitted.sample_values(X, random_state=0).shape == (20, 1)
+    assert fitted.sample_values(X, n_draws=np.int64(2), random_state=0).shape == (20, 2)
 
 
 def test_sample_does_not_touch_global_random_state(fitted, data):
@@ -311,7 +311,7 @@ def test_sample_does_not_touch_global_random_state(fitted, data):
     np.random.seed(123)
     expected = np.random.random_sample(3)
     np.random.seed(123)
-    fitted.sample(X_test[:5], n_samples=10, random_state=0)
+    fitted.sample_values(X_test[:5], n_draws=10, random_state=0)
     assert_array_equal(np.random.random_sample(3), expected)
 
 
@@ -319,7 +319,7 @@ def test_sample_moments_match_predict_uncertainty(fitted, data):
     _, _, X_test, _ = data
     X = X_test[:10]
     n = 40_000
-    draws = fitted.sample(X, n_samples=n, random_state=0)
+    draws = fitted.sample_values(X, n_draws=n, random_state=0)
     u = fitted.predict_uncertainty(X)
     sd = np.sqrt(u.total_variance)
     assert np.all(np.abs(draws.mean(axis=1) - u.mean) < 5 * sd / np.sqrt(n))
@@ -376,7 +376,7 @@ def test_density_objective_trains_and_predicts(data):
     assert np.all(np.isfinite(proba)) and np.all(proba >= 0)
     assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-6)
     assert clf.score(X_test, y_test) > 0.15  # about 0.3; chance is 0.1
-    assert np.all(np.isfinite(clf.sample(X_test[:5], 3, random_state=0)))
+    assert np.all(np.isfinite(clf.sample_values(X_test[:5], 3, random_state=0)))
 
 
 @pytest.mark.parametrize(
@@ -434,7 +434,7 @@ def test_pickle_round_trip_in_process(fitted, data):
     assert loaded.model_ is not fitted.model_
     assert_array_equal(loaded.predict_proba(X_test), fitted.predict_proba(X_test))
     assert_array_equal(
-        loaded.sample(X_test, 5, random_state=0), fitted.sample(X_test, 5, random_state=0)
+        loaded.sample_values(X_test, 5, random_state=0), fitted.sample_values(X_test, 5, random_state=0)
     )
     for key, value in fitted.mixture_params(X_test).items():
         assert_array_equal(loaded.mixture_params(X_test)[key], value)
@@ -453,10 +453,10 @@ def test_joblib_round_trip_in_fresh_process(
     np.save(tmp_path / "X_raw.npy", raw_test)
     expected = {
         "clf_proba": fitted.predict_proba(X_test),
-        "clf_sample": fitted.sample(X_test, 5, random_state=0),
+        "clf_sample": fitted.sample_values(X_test, 5, random_state=0),
         "clf_mean": fitted.predict_uncertainty(X_test).mean,
         "pipe_proba": fitted_pipeline.predict_proba(raw_test),
-        "pipe_sample": fitted_pipeline[-1].sample(
+        "pipe_sample": fitted_pipeline[-1].sample_values(
             fitted_pipeline[0].transform(raw_test), 5, random_state=0
         ),
     }
@@ -473,10 +473,10 @@ def test_joblib_round_trip_in_fresh_process(
         clf = joblib.load(d / "clf.joblib")
         pipe = joblib.load(d / "pipe.joblib")
         np.save(d / "got_clf_proba.npy", clf.predict_proba(X))
-        np.save(d / "got_clf_sample.npy", clf.sample(X, 5, random_state=0))
+        np.save(d / "got_clf_sample.npy", clf.sample_values(X, 5, random_state=0))
         np.save(d / "got_clf_mean.npy", clf.predict_uncertainty(X).mean)
         np.save(d / "got_pipe_proba.npy", pipe.predict_proba(X_raw))
-        draws = pipe[-1].sample(pipe[0].transform(X_raw), 5, random_state=0)
+        draws = pipe[-1].sample_values(pipe[0].transform(X_raw), 5, random_state=0)
         np.save(d / "got_pipe_sample.npy", draws)
         print(type(clf).__name__, type(clf.model_.loss).__name__, clf.n_iter_)
         """,
@@ -574,7 +574,7 @@ def _assert_finite_predictions(clf, X):
     assert np.all(np.isin(clf.predict(X), clf.classes_))
     params = clf.mixture_params(X)
     assert all(np.all(np.isfinite(v)) for v in params.values())
-    assert np.all(np.isfinite(clf.sample(X, 5, random_state=0)))
+    assert np.all(np.isfinite(clf.sample_values(X, 5, random_state=0)))
     u = clf.predict_uncertainty(X)
     assert all(np.all(np.isfinite(v)) for v in u.values())
     assert np.all(u.entropy >= 0) and np.all(u.entropy <= np.log(len(clf.classes_)) + 1e-9)
@@ -726,11 +726,12 @@ def test_not_fitted(data, method):
         getattr(small(), method)(*args)
 
 
-@pytest.mark.parametrize("n_samples", [0, -1, "a", 2.0, 1.5, True, None])
-def test_sample_invalid_n_samples(fitted, data, n_samples):
+@pytest.mark.parametrize("method", ["sample_values", "sample"])
+@pytest.mark.parametrize("n_draws", [0, -1, "a", 2.0, 1.5, True, None])
+def test_sample_invalid_n_draws(fitted, data, n_draws, method):
     _, _, X_test, _ = data
-    with pytest.raises(ValueError, match="n_samples"):
-        fitted.sample(X_test[:3], n_samples=n_samples)
+    with pytest.raises(ValueError, match="n_draws"):
+        getattr(fitted, method)(X_test[:3], n_draws=n_draws)
 
 
 # ------------------------------------------------------------------------------------------

@@ -370,7 +370,7 @@ def test_mixture_samples_draws_histograms_and_densities(mdn, data):
     assert [a.axison for a in disp.axes_.ravel()] == [True] * 6 + [False] * 4
     assert len(disp.histograms_) == len(disp.density_lines_) == len(disp.insets_) == 6
 
-    draws = mdn.sample(X, n_samples=500, random_state=0)
+    draws = mdn.sample_values(X, n_draws=500, random_state=0)
     params = mdn.mixture_params(X)
     y_pred = mdn.predict(X)
     for i, panel in enumerate(disp.axes_.ravel()[:6]):

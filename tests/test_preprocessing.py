@@ -20,7 +20,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skmnist.preprocessing
-from skmnist._alignment import is_aligned
+from skmnist._memory import is_aligned
 from skmnist.preprocessing import PixelScaler
 
 
