@@ -7,6 +7,8 @@ import time
 
 import numpy as np
 
+from skmnist._io import atomic_file
+
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
 
@@ -94,10 +96,8 @@ def machine():
 def save(name, results):
     os.makedirs(RESULTS, exist_ok=True)
     path = os.path.join(RESULTS, f"{name}.json")
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
+    with atomic_file(path, "w") as f:
         json.dump(results, f, indent=2, default=float)
-    os.replace(tmp, path)
     print(f"\nSaved {path}")
     return path
 

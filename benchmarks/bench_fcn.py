@@ -23,7 +23,13 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import (  # noqa: E402
     RESULTS,
-    epoch_summary, epoch_timer, grid_search, load_full_mnist, machine, report, save,
+    epoch_summary,
+    epoch_timer,
+    grid_search,
+    load_full_mnist,
+    machine,
+    report,
+    save,
 )
 
 
@@ -61,7 +67,10 @@ def prediction_speed(clf, X_test):
 
 
 def training_speed(X, y, epochs):
-    """Per-epoch time of FCNClassifier, plain keras model.fit and MLPClassifier (batch 200, Adam)."""
+    """Per-epoch time of FCNClassifier, plain keras model.fit and MLPClassifier.
+
+    Batch 200, Adam.
+    """
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 

@@ -17,7 +17,13 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import (  # noqa: E402
-    epoch_summary, epoch_timer, grid_search, load_full_mnist, machine, report, save,
+    epoch_summary,
+    epoch_timer,
+    grid_search,
+    load_full_mnist,
+    machine,
+    report,
+    save,
 )
 
 

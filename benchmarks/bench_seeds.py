@@ -57,7 +57,8 @@ def main(argv=None):
     ]:
         results[key] = spread(values)
         report(f"{key}: mean [min, max]",
-               f"{results[key]['mean']:.4f} [{results[key]['min']:.4f}, {results[key]['max']:.4f}]")
+               f"{results[key]['mean']:.4f} "
+               f"[{results[key]['min']:.4f}, {results[key]['max']:.4f}]")
     save("seeds_quick" if args.quick else "seeds", results)
 
 

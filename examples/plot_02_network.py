@@ -69,8 +69,8 @@ print(f"test accuracy:   {pipe.score(X_test, y_test):.4f}")
 # ``history_`` records the loss and accuracy of every epoch;
 # :class:`~skmnist.plotting.TrainingCurvesDisplay` draws them. The training accuracy climbs
 # towards 100% and the training loss towards 0, while the test accuracy and loss (dotted)
-# stay behind: with only 5,000 images the network can learn its training set by heart. The regularization example looks at this gap with a
-# validation set.
+# stay behind: with only 5,000 images the network can learn its training set by heart. The
+# regularization example looks at this gap with a validation set.
 disp = TrainingCurvesDisplay.from_estimators(pipe, labels=["784-400-20-10"])
 ax_accuracy, ax_loss = disp.axes_[0]
 ax_accuracy.axhline(pipe.score(X_test, y_test), color="gray", linestyle=":",

@@ -56,8 +56,9 @@ def show_results(search, param):
 # -----------------------------------------------
 # ``l2`` adds ``l2 * sum(w ** 2)`` of the hidden kernels to the loss: larger values keep the
 # weights small and fight over-fitting, too large values under-fit. The grid tries no
-# penalty, a mild one and the 0.01 of the regularization example. ``GridSearchCV`` uses stratified folds here
-# because the pipeline is a classifier (``sklearn.base.is_classifier(pipe)`` is True).
+# penalty, a mild one and the 0.01 of the regularization example. ``GridSearchCV`` uses
+# stratified folds here because the pipeline is a classifier
+# (``sklearn.base.is_classifier(pipe)`` is True).
 fcn_pipe = make_pipeline(PixelScaler(), FCNClassifier(epochs=10, random_state=0))
 fcn_search = GridSearchCV(
     fcn_pipe,

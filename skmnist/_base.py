@@ -1,7 +1,7 @@
 """The scikit-learn life cycle of a Keras-backed classifier, shared by every skmnist network.
 
 :class:`BaseKerasClassifier` holds what a scikit-learn classifier needs, once: the parameters
-(declared once, in :data:`SHARED_PARAMETERS`), their validation, input validation, label
+(declared once, in ``skmnist._parameters``), their validation, input validation, label
 encoding, the fit loop (warm starts, early stopping, history, divergence), the prediction
 methods, tags and pickling.  The machinery it drives lives in modules of its own: the trunk
 (``_trunk``), the training data pipeline (``_training_data``), the callbacks
@@ -47,15 +47,16 @@ from sklearn.utils.validation import (
 )
 
 from ._callbacks import CosineDecay, StopOnNonFinite
+from ._parameters import SHARED_PARAMETERS
 from ._persistence import model_from_bytes, model_to_bytes
 from ._prediction import PredictionRunner
 from ._sampling import check_n_draws, inverse_cdf_draw
 from ._seeding import HEAD_SEED_OFFSET, seed_offset, seeded
 from ._tf import keras
 from ._training_data import batches, training_rows
-from ._trunk import conv_output_shape, make_conv_trunk, make_dense_trunk
+from ._trunk import make_conv_trunk, make_dense_trunk
 
-__all__ = ["SHARED_PARAMETERS", "BaseKerasClassifier"]
+__all__ = ["BaseKerasClassifier"]
 
 # jit_compile="auto" compiles the training step with XLA from this many training samples on.
 _JIT_MIN_SAMPLES = 10_000
@@ -70,35 +71,6 @@ _OPTIMIZERS = {
     "rmsprop": keras.optimizers.RMSprop,
     "sgd": keras.optimizers.SGD,
 }
-
-#: The parameters every skmnist network shares, with their defaults, in signature order
-#: (``hidden_layer_sizes`` positional, the rest keyword-only).  Declared here only.
-SHARED_PARAMETERS = {
-    "hidden_layer_sizes": (400, 20),
-    "conv_filters": (),
-    "kernel_size": 3,
-    "pool_size": 2,
-    "image_shape": (28, 28),
-    "activation": "relu",
-    "l2": 0.0,
-    "dropout": 0.0,
-    "optimizer": "adam",
-    "learning_rate": 1e-3,
-    "learning_rate_schedule": "cosine",
-    "batch_size": 200,
-    "epochs": 20,
-    "early_stopping": False,
-    "validation_fraction": 0.1,
-    "n_iter_no_change": 10,
-    "class_weight": None,
-    "warm_start": False,
-    "random_state": None,
-    "verbose": 0,
-    "callbacks": None,
-    "steps_per_execution": 32,
-    "jit_compile": "auto",
-}
-
 
 def _generated_init(cls):
     """An ``__init__`` storing ``cls``'s declared parameters verbatim, with a real signature.
@@ -152,7 +124,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
 dropout, optimizer, learning_rate, learning_rate_schedule, batch_size, epochs, \
 early_stopping, validation_fraction, n_iter_no_change, class_weight, warm_start, \
 random_state, verbose, callbacks, steps_per_execution, jit_compile
-        As in :class:`skmnist.FCNClassifier`; defaults in :data:`SHARED_PARAMETERS`.
+        As in :class:`skmnist.FCNClassifier`.
 
     Examples
     --------
@@ -169,11 +141,12 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
     ...         "temperature": [Interval(Real, 0, None, closed="neither")],
     ...     }
     ...     def build_head(self, x, n_classes, seed):
-    ...         return keras.layers.Dense(n_classes, name="logits")(x)
+    ...         logits = keras.layers.Dense(n_classes, name="logits")(x)
+    ...         return keras.layers.Rescaling(1.0 / self.temperature)(logits)
     ...     def make_loss(self, n_classes):
     ...         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     ...     def head_log_proba(self, outputs, n_classes):
-    ...         return tf.nn.log_softmax(outputs / self.temperature)
+    ...         return tf.nn.log_softmax(outputs)
     >>> X, y = load_mnist_sample(return_X_y=True)
     >>> clf = TemperatureClassifier((32,), temperature=1.5, epochs=2, random_state=0)
     >>> clf.fit(PixelScaler().fit_transform(X[:500]), y[:500]).classes_.tolist()
@@ -189,7 +162,7 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         "conv_filters": ["array-like", None],
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
         "pool_size": [Interval(Integral, 1, None, closed="left")],
-        "image_shape": ["array-like"],
+        "image_shape": ["array-like", None],
         "activation": [StrOptions(_ACTIVATIONS)],
         "l2": [Interval(Real, 0, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
@@ -298,8 +271,8 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         filters = self._conv_filters()
         if filters:
             x = make_conv_trunk(
-                x, self.image_shape, filters, self.kernel_size, self.pool_size,
-                self.activation, self.l2, seed,
+                x, self._image_shape(inputs.shape[-1]), filters, self.kernel_size,
+                self.pool_size, self.activation, self.l2, seed,
             )
         return make_dense_trunk(
             x, self._hidden_sizes(), self.activation, self.l2, self.dropout, seed
@@ -326,16 +299,21 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
             )
         return filters
 
-    def _check_image_shape(self, n_features):
-        """With convolutions, ``n_features`` must be the pixels of one ``image_shape`` image."""
+    def _image_shape(self, n_features):
+        """The image each row of ``n_features`` is reshaped to for the convolutions.
+
+        ``image_shape=None`` reads a row as a one-pixel-high strip ``(1, n_features)``.
+        """
+        if self.image_shape is None:
+            return (1, n_features)
         shape = tuple(self.image_shape)
         if not (
             len(shape) in (2, 3)
             and all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in shape)
         ):
             raise ValueError(
-                "image_shape must be (height, width) or (height, width, channels) of positive "
-                f"ints, got {self.image_shape!r}."
+                "image_shape must be None, (height, width) or (height, width, channels) of "
+                f"positive ints, got {self.image_shape!r}."
             )
         if int(np.prod(shape)) != n_features:
             raise ValueError(
@@ -343,12 +321,7 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
                 f"{shape} ({int(np.prod(shape))} pixels) for the convolutions; pass the "
                 "image_shape of your images, or conv_filters=() for a dense network."
             )
-        n_blocks = len(self._conv_filters())
-        if min(conv_output_shape(shape[:2], n_blocks, self.pool_size)) < 1:
-            raise ValueError(
-                f"{n_blocks} pooling steps of pool_size={self.pool_size} leave nothing of a "
-                f"{shape[0]}x{shape[1]} image; use fewer conv_filters or a smaller pool_size."
-            )
+        return shape
 
     def _build_model(self, n_features, n_classes, seed):
         """Build the uncompiled Keras model: input -> trunk -> head."""
@@ -449,7 +422,7 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         check_classification_targets(y)
         if reset:
             if self._conv_filters():
-                self._check_image_shape(X.shape[1])
+                self._image_shape(X.shape[1])  # a clear error before any model is built
             encoder = LabelEncoder().fit(y if classes is None else np.asarray(classes))
             self.classes_ = encoder.classes_
         unseen = np.setdiff1d(np.unique(y), self.classes_)

@@ -1,4 +1,4 @@
-"""The mixture density head of :class:`MDNClassifier`, in one place: layer, losses, metric, numerics.
+"""The mixture density head of :class:`MDNClassifier`: layer, losses, metric and numerics.
 
 :func:`build_mixture_head` makes the layer, :class:`DiscretizedMixtureNLL` and
 :class:`MixtureDensityNLL` are the two training objectives, :class:`MixtureAccuracy` the

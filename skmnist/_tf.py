@@ -42,8 +42,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 with _silenced_stderr_fd(), warnings.catch_warnings():
     # TensorFlow Probability checks TensorFlow's version with distutils, which warns.
     warnings.simplefilter("ignore", DeprecationWarning)
-    import tensorflow as tf  # noqa: E402
     import keras  # noqa: E402
+    import tensorflow as tf  # noqa: E402
     import tensorflow_probability as tfp  # noqa: E402
 
     # Device discovery (cuInit and friends) logs its own failures on machines without a

@@ -45,7 +45,8 @@ def training_rows(X, y, sample_weight):
             rows, sample_weight = np.repeat(rows, sample_weight.astype(np.int64)), None
         else:
             sample_weight = sample_weight * np.float32(len(sample_weight) / total)
-    projection = np.random.RandomState(_ORDER_SEED).standard_normal((X.shape[1], 2)).astype(np.float32)
+    rng = np.random.RandomState(_ORDER_SEED)
+    projection = rng.standard_normal((X.shape[1], 2)).astype(np.float32)
     keys = (X @ projection)[rows]
     return rows[np.lexsort((y[rows], keys[:, 1], keys[:, 0]))], sample_weight
 

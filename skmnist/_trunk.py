@@ -63,20 +63,14 @@ def make_dense_trunk(inputs, hidden_layer_sizes, activation="relu", l2=0.0, drop
     return x
 
 
-def conv_output_shape(image_shape, n_blocks, pool_size):
-    """Spatial shape after ``n_blocks`` blocks of "same" convolution and ``pool_size`` pooling."""
-    shape = tuple(int(s) for s in image_shape)
-    for _ in range(n_blocks):
-        shape = tuple(s // int(pool_size) for s in shape)
-    return shape
-
-
 def make_conv_trunk(inputs, image_shape, conv_filters, kernel_size=3, pool_size=2,
                     activation="relu", l2=0.0, seed=None):
     """Reshape flat pixels to ``image_shape`` and apply convolution + max-pooling blocks.
 
     Block ``i`` is ``Conv2D(conv_filters[i], kernel_size, padding="same")`` with the
-    activation, then ``MaxPooling2D(pool_size)``; the result is flattened.
+    activation, then ``MaxPooling2D(pool_size, padding="same")`` (a side of ``n`` pixels
+    becomes ``ceil(n / pool_size)``, never 0, so any image size works); the result is
+    flattened.
 
     Parameters
     ----------
@@ -128,5 +122,5 @@ def make_conv_trunk(inputs, image_shape, conv_filters, kernel_size=3, pool_size=
             kernel_regularizer=regularizer,
             name=f"conv_{i}",
         )(x)
-        x = keras.layers.MaxPooling2D(int(pool_size), name=f"pool_{i}")(x)
+        x = keras.layers.MaxPooling2D(int(pool_size), padding="same", name=f"pool_{i}")(x)
     return keras.layers.Flatten(name="features")(x)

@@ -5,6 +5,7 @@ import os
 import sys
 import time
 
+from ._parameters import MDN_PARAMETERS, SHARED_PARAMETERS
 from .report import ReportFolder
 from .study import ORIGINAL_L2, STEPS
 
@@ -56,15 +57,28 @@ def _build_parser():
         "--no-download", action="store_true",
         help="with --full, fail instead of downloading missing files",
     )
-    run.add_argument("--epochs", type=int, default=20, help="training epochs of every network")
-    run.add_argument("--batch-size", type=int, default=200, help="samples per gradient step")
-    run.add_argument("--learning-rate", type=float, default=1e-3, help="Adam learning rate")
+    shared = SHARED_PARAMETERS
     run.add_argument(
-        "--learning-rate-schedule", choices=["cosine", "constant"], default="cosine",
+        "--epochs", type=int, default=shared["epochs"], help="training epochs of every network"
+    )
+    run.add_argument(
+        "--batch-size", type=int, default=shared["batch_size"], help="samples per gradient step"
+    )
+    run.add_argument(
+        "--learning-rate", type=float, default=shared["learning_rate"], help="Adam learning rate"
+    )
+    run.add_argument(
+        "--learning-rate-schedule", choices=["cosine", "constant"],
+        default=shared["learning_rate_schedule"],
         help="cosine decay of the rate over the epochs, or a constant rate",
     )
     run.add_argument(
-        "--l2", type=float, default=0.0,
+        "--conv-filters", type=_parse_filters, default=shared["conv_filters"],
+        help="comma-separated filters of convolution blocks before the dense layers, e.g. "
+        "'32,64' for the convolutional networks; empty for the fully connected ones",
+    )
+    run.add_argument(
+        "--l2", type=float, default=shared["l2"],
         help="L2 penalty on the hidden kernels of the evaluated networks",
     )
     run.add_argument(
@@ -72,7 +86,8 @@ def _build_parser():
         help="the L2 penalty that step 4 compares with no penalty",
     )
     run.add_argument(
-        "--n-components", type=int, default=10, help="mixture components of the MDN"
+        "--n-components", type=int, default=MDN_PARAMETERS["n_components"],
+        help="mixture components of the MDN",
     )
     run.add_argument("--random-state", type=int, default=0, help="seed for reproducible runs")
     run.add_argument(
@@ -91,6 +106,18 @@ def _build_parser():
         "--quiet", action="store_true", help="no progress lines, only the results"
     )
     return parser
+
+
+def _parse_filters(text):
+    try:
+        filters = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        filters = (0,)
+    if any(f < 1 for f in filters):
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated positive ints such as '32,64', got {text!r}"
+        )
+    return filters
 
 
 def _parse_steps(text):
@@ -159,7 +186,8 @@ def run(args, out=None):
         result = run_study(
             train, test, steps=args.steps, model=args.model, epochs=args.epochs,
             batch_size=args.batch_size, learning_rate=args.learning_rate,
-            learning_rate_schedule=args.learning_rate_schedule, l2=args.l2,
+            learning_rate_schedule=args.learning_rate_schedule,
+            conv_filters=args.conv_filters, l2=args.l2,
             study_l2=args.study_l2, n_components=args.n_components,
             random_state=args.random_state, min_accuracy=min_accuracy, dataset=name,
             verbose=2 if args.verbose else 0, log=log,

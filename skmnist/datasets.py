@@ -20,7 +20,6 @@ import hashlib
 import logging
 import os
 import struct
-import tempfile
 import urllib.request
 import zlib
 from importlib import resources
@@ -28,6 +27,8 @@ from importlib import resources
 import numpy as np
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import StrOptions, validate_params
+
+from ._io import atomic_file
 
 __all__ = [
     "MIRRORS",
@@ -69,6 +70,8 @@ _CHUNK = 1 << 20
 
 _ROWS = _COLS = 28
 _N_PIXELS = _ROWS * _COLS
+# Images in the official training set: test rows are numbered after them in subset="all".
+_N_OFFICIAL_TRAIN = 60_000
 _IMAGES_MAGIC = 0x00000803
 _LABELS_MAGIC = 0x00000801
 
@@ -278,19 +281,17 @@ def _download_one(url, folder, filename):
     On any failure the temporary file is removed and the exception propagates.
     """
     expected = MD5_CHECKSUMS[filename]
-    fd, tmp_path = tempfile.mkstemp(prefix=f".{filename}.", suffix=".part", dir=folder)
-    try:
+    final_path = os.path.join(folder, filename)
+    with atomic_file(final_path) as out:
         md5 = hashlib.md5(usedforsecurity=False)
         n_bytes = 0
-        with os.fdopen(fd, "wb") as out:
-            with urllib.request.urlopen(url, timeout=_DOWNLOAD_TIMEOUT) as response:
-                length = response.headers.get("Content-Length")
-                while chunk := response.read(_CHUNK):
-                    md5.update(chunk)
-                    out.write(chunk)
-                    n_bytes += len(chunk)
-            out.flush()
-            os.fsync(out.fileno())
+        with urllib.request.urlopen(url, timeout=_DOWNLOAD_TIMEOUT) as response:
+            length = response.headers.get("Content-Length")
+            while chunk := response.read(_CHUNK):
+                md5.update(chunk)
+                out.write(chunk)
+                n_bytes += len(chunk)
+        # Raising here, inside the block, discards the temporary file.
         if length is not None and n_bytes != int(length):
             raise OSError(f"truncated download: received {n_bytes:,} of {int(length):,} bytes")
         if md5.hexdigest() != expected:
@@ -298,15 +299,7 @@ def _download_one(url, folder, filename):
                 f"MD5 checksum mismatch: expected {expected}, got {md5.hexdigest()} "
                 f"({n_bytes:,} bytes)"
             )
-        final_path = os.path.join(folder, filename)
-        os.replace(tmp_path, final_path)
-        return final_path
-    except BaseException:
-        try:
-            os.remove(tmp_path)
-        except FileNotFoundError:
-            pass
-        raise
+    return final_path
 
 
 def _download(filename, data_home):
@@ -547,7 +540,7 @@ def load_mnist_sample(subset="train", *, return_X_y=False):
     parts = {
         "train": [("train", 0)],
         "test": [("test", 0)],
-        "all": [("train", 0), ("test", 60_000)],
+        "all": [("train", 0), ("test", _N_OFFICIAL_TRAIN)],
     }[subset]
     pixels = np.concatenate([arrays[f"{p}_images"].reshape(-1, _N_PIXELS) for p, _ in parts])
     labels = np.concatenate([arrays[f"{p}_target"] for p, _ in parts])

@@ -1,8 +1,9 @@
 """FCNClassifier: the shared trunk with a softmax head (and the network's Keras builder)."""
 
-from ._base import SHARED_PARAMETERS, BaseKerasClassifier
-from ._trunk import make_dense_trunk
+from ._base import BaseKerasClassifier
+from ._parameters import SHARED_PARAMETERS
 from ._tf import keras, tf
+from ._trunk import make_dense_trunk
 
 __all__ = ["FCNClassifier", "make_fcn_model"]
 
@@ -123,11 +124,13 @@ class FCNClassifier(BaseKerasClassifier):
     kernel_size : int, default=3
         Side of the square convolution kernels.
     pool_size : int, default=2
-        Side of the square max-pooling windows.
-    image_shape : tuple of int, default=(28, 28)
+        Side of the square max-pooling windows ("same" padding: a side of ``n`` pixels
+        becomes ``ceil(n / pool_size)``).
+    image_shape : tuple of int or None, default=(28, 28)
         ``(height, width)`` or ``(height, width, channels)`` of the images whose flat pixels
         are the features; used only with convolutions (the features must number
-        ``height * width * channels``).
+        ``height * width * channels``). None reads each row as a one-pixel-high strip
+        ``(1, n_features)``, so the convolutions run along the features (any width works).
     activation : {"relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu", "linear"}, \
             default="relu"
         Activation of the hidden layers.

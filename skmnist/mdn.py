@@ -17,6 +17,7 @@ from ._mixture import (
     sample_mixture,
     split_head,
 )
+from ._parameters import MDN_PARAMETERS
 
 __all__ = ["MDNClassifier"]
 
@@ -57,8 +58,9 @@ class MDNClassifier(BaseKerasClassifier):
         so scales collapse to ``sigma_floor`` and accuracy lags (``mdn_density`` against
         ``mdn_default`` in ``benchmarks/results/mdn.json``).
     conv_filters, kernel_size, pool_size, image_shape, activation, l2, dropout, optimizer, \
-learning_rate, learning_rate_schedule, batch_size, epochs, early_stopping, validation_fraction, n_iter_no_change, class_weight, warm_start, \
-random_state, verbose, callbacks, steps_per_execution, jit_compile
+learning_rate, learning_rate_schedule, batch_size, epochs, early_stopping, \
+validation_fraction, n_iter_no_change, class_weight, warm_start, random_state, verbose, \
+callbacks, steps_per_execution, jit_compile
         As in :class:`FCNClassifier`.
 
     Attributes
@@ -101,7 +103,7 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
     ['aleatoric_variance', 'entropy']
     """
 
-    _head_parameters = {"n_components": 10, "sigma_floor": 1e-2, "objective": "discretized"}
+    _head_parameters = MDN_PARAMETERS
 
     _parameter_constraints: dict = {
         **BaseKerasClassifier._parameter_constraints,

@@ -298,6 +298,11 @@ def _expected_errors(confidence, correct):
     return conf_sorted, errors
 
 
+def _aurc(errors):
+    """Mean selective risk over k = 1..n, from the expected errors of the k most confident."""
+    return float(np.mean(errors / np.arange(1, errors.size + 1)))
+
+
 def _accuracy_at(errors, coverage):
     n = errors.size
     # ceil(coverage * n), rounded first so that e.g. 0.07 * 100 = 7.000000000000001 gives 7
@@ -611,7 +616,7 @@ def area_under_risk_coverage(y_true, y_prob, labels=None):
     """
     y_idx, prob, _, _ = _check_targets_prob(y_true, y_prob, labels)
     _, errors = _expected_errors(*_confidence_correct(y_idx, prob))
-    return float(np.mean(errors / np.arange(1, errors.size + 1)))
+    return _aurc(errors)
 
 
 @validate_params(
@@ -773,7 +778,7 @@ def classification_summary(
         summary["nll"] = _nll(y_idx, prob, eps)
         summary["brier"] = _brier(y_idx, prob)
         summary["ece"] = _ece(_bins(confidence, correct, n_bins))
-        summary["aurc"] = float(np.mean(errors / np.arange(1, errors.size + 1)))
+        summary["aurc"] = _aurc(errors)
         for c, acc in zip(cov, _accuracy_at(errors, cov)):
             summary[_coverage_key(c)] = float(acc)
     return summary

@@ -40,7 +40,7 @@ skmnist.metrics : The numbers behind the reliability and risk-coverage figures.
 """
 
 import math
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.pipeline import Pipeline

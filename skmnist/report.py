@@ -111,7 +111,9 @@ class ReportFolder:
         """Move the finished report to the destination, replacing a previous one."""
         previous = None
         if os.path.exists(self.path):
-            previous = tempfile.mkdtemp(prefix=".skmnist-previous-", dir=os.path.dirname(self.path))
+            previous = tempfile.mkdtemp(
+                prefix=".skmnist-previous-", dir=os.path.dirname(self.path)
+            )
             os.replace(self.path, os.path.join(previous, "report"))
         os.chmod(self.staging, 0o777 & ~_umask())  # mkdtemp makes 0700
         os.replace(self.staging, self.path)

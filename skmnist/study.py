@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._parameters import MDN_PARAMETERS, SHARED_PARAMETERS
+
 __all__ = ["STEPS", "Section", "StudyResult", "run_study"]
 
 #: The steps of the study, in the order they run.
@@ -137,6 +139,7 @@ class _Context:
             batch_size=s["batch_size"],
             learning_rate=s["learning_rate"],
             learning_rate_schedule=s["learning_rate_schedule"],
+            conv_filters=s["conv_filters"],
             random_state=s["random_state"],
             verbose=s["verbose"],
         )
@@ -234,11 +237,13 @@ def _step_network(ctx):
     scores = _test_scores(model, ctx.test)
     sizes = [clf.n_features_in_, *np.atleast_1d(clf.hidden_layer_sizes), len(clf.classes_)]
     architecture = "-".join(str(int(n)) for n in sizes)
+    if clf.conv_filters:
+        architecture += " with convolutions " + "-".join(str(f) for f in clf.conv_filters)
     return Section(
         key="network",
         title=_TITLES["network"],
         text=(
-            f"The fully connected {architecture} network (ReLU hidden layers, softmax output), "
+            f"The {architecture} network (ReLU hidden layers, softmax output), "
             f"trained for {clf.n_iter_} epochs with {clf.optimizer} "
             f"(learning rate {clf.learning_rate:g}, {clf.learning_rate_schedule} schedule, "
             f"batch {clf.batch_size}, L2 {clf.l2:g}). The test loss is the mean negative "
@@ -602,13 +607,14 @@ def run_study(
     *,
     steps=STEPS,
     model="fcn",
-    epochs=20,
-    batch_size=200,
-    learning_rate=1e-3,
-    learning_rate_schedule="cosine",
-    l2=0.0,
+    epochs=SHARED_PARAMETERS["epochs"],
+    batch_size=SHARED_PARAMETERS["batch_size"],
+    learning_rate=SHARED_PARAMETERS["learning_rate"],
+    learning_rate_schedule=SHARED_PARAMETERS["learning_rate_schedule"],
+    conv_filters=SHARED_PARAMETERS["conv_filters"],
+    l2=SHARED_PARAMETERS["l2"],
     study_l2=ORIGINAL_L2,
-    n_components=10,
+    n_components=MDN_PARAMETERS["n_components"],
     random_state=0,
     min_accuracy=0.95,
     dataset="MNIST",
@@ -628,8 +634,9 @@ def run_study(
         (``network``, ``mdn``) is not chosen.
     model : {"fcn", "mdn"}, default="fcn"
         The network that the ``evaluation`` step judges and that is kept.
-    epochs, batch_size, learning_rate, learning_rate_schedule, n_components : see the estimators
-        Training settings of every network of the study.
+    epochs, batch_size, learning_rate, learning_rate_schedule, conv_filters, n_components : \
+see the estimators
+        Settings of every network of the study.
     l2 : float, default=0.0
         L2 penalty of the networks of steps 2, 3, 5 and 6.
     study_l2 : float, default=0.01
@@ -675,6 +682,7 @@ def run_study(
     settings = dict(
         model=model, epochs=int(epochs), batch_size=int(batch_size),
         learning_rate=float(learning_rate), learning_rate_schedule=learning_rate_schedule,
+        conv_filters=tuple(conv_filters or ()),
         l2=float(l2), study_l2=float(study_l2), n_components=int(n_components),
         random_state=random_state, min_accuracy=float(min_accuracy), verbose=verbose,
     )

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from skmnist import FCNClassifier, MDNClassifier
-from skmnist import _training_data
+from skmnist import FCNClassifier, MDNClassifier, _training_data
 from skmnist._memory import aligned_empty, is_aligned
 from skmnist._prediction import as_tensor
 from skmnist._tf import keras

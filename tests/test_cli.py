@@ -132,6 +132,16 @@ def test_model_below_threshold_is_not_saved_and_exit_says_so(tmp_path, capsys):
     assert "NOT saved" in (out / "index.html").read_text()
 
 
+def test_run_with_convolutions(tmp_path):
+    out = tmp_path / "r"
+    rc = main(["run", "--steps", "network", "--conv-filters", "4,8", "--epochs", "1",
+               "--quiet", "--output", str(out)])
+    assert rc == 0
+    network = json.loads((out / "metrics.json").read_text())["steps"]["network"]
+    assert network["architecture"] == "784-400-20-10 with convolutions 4-8"
+    assert "conv_1 (Conv2D)" in (out / "index.html").read_text()  # the Keras summary
+
+
 def test_run_mdn_evaluates_and_saves_the_mdn(tmp_path):
     out = tmp_path / "r"
     rc = main(["run", "--model", "mdn", "--steps", "evaluation", "--n-components", "3",
@@ -192,9 +202,9 @@ def test_help_explains_every_option():
     )
     assert result.returncode == 0
     for option in ["--steps", "--model", "--full", "--data-home", "--no-download", "--epochs",
-                   "--batch-size", "--learning-rate", "--learning-rate-schedule", "--l2",
-                   "--study-l2", "--n-components", "--random-state", "--min-accuracy",
-                   "--output", "--verbose", "--quiet"]:
+                   "--batch-size", "--learning-rate", "--learning-rate-schedule",
+                   "--conv-filters", "--l2", "--study-l2", "--n-components", "--random-state",
+                   "--min-accuracy", "--output", "--verbose", "--quiet"]:
         assert option in result.stdout
     assert result.stderr == ""
 
@@ -211,6 +221,8 @@ def test_help_explains_every_option():
         (["run", "--min-accuracy", "1.5"], "--min-accuracy"),
         (["run", "--steps", "data,plots"], "unknown step 'plots'"),
         (["run", "--steps", "7"], "unknown step '7'"),
+        (["run", "--conv-filters", "32,x"], "--conv-filters"),
+        (["run", "--conv-filters", "0"], "--conv-filters"),
         (["run", "--verbose", "--quiet"], "exclude each other"),
         (["run", "--model", "svm"], "invalid choice"),
         (["run", "--learning-rate-schedule", "step"], "invalid choice"),

@@ -389,7 +389,9 @@ def test_fetch_keyword_only():
 # ------------------------------------------------------------------------------------------
 
 
-def test_download_verifies_and_caches(tmp_path, synthetic, synthetic_md5, http_server, monkeypatch):
+def test_download_verifies_and_caches(
+    tmp_path, synthetic, synthetic_md5, http_server, monkeypatch
+):
     home = tmp_path / "home"
     monkeypatch.setattr(datasets, "MIRRORS", [http_server.mirror("good")])
     b = fetch_mnist("train", data_home=home)

@@ -32,9 +32,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skmnist.mdn
 from skmnist import MDNClassifier, PixelScaler
-from skmnist._mixture import DiscretizedMixtureNLL, MixtureDensityNLL
+from skmnist._mixture import DiscretizedMixtureNLL, MixtureAccuracy, MixtureDensityNLL
 from skmnist._tf import keras
-from skmnist._mixture import MixtureAccuracy
 
 UNCERTAINTY_KEYS = {
     "entropy",
@@ -434,7 +433,8 @@ def test_pickle_round_trip_in_process(fitted, data):
     assert loaded.model_ is not fitted.model_
     assert_array_equal(loaded.predict_proba(X_test), fitted.predict_proba(X_test))
     assert_array_equal(
-        loaded.sample_values(X_test, 5, random_state=0), fitted.sample_values(X_test, 5, random_state=0)
+        loaded.sample_values(X_test, 5, random_state=0),
+        fitted.sample_values(X_test, 5, random_state=0),
     )
     for key, value in fitted.mixture_params(X_test).items():
         assert_array_equal(loaded.mixture_params(X_test)[key], value)

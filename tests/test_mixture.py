@@ -89,7 +89,10 @@ def test_bin_masses_accurate_across_regimes(scale):
     log_w = np.zeros_like(means)
     got = class_log_proba(log_w, means, scales, N_CLASSES).numpy()
     ref = np.stack(
-        [_component_log_mass_ref(float(m[0]), float(s[0]), N_CLASSES) for m, s in zip(means, scales)]
+        [
+            _component_log_mass_ref(float(m[0]), float(s[0]), N_CLASSES)
+            for m, s in zip(means, scales)
+        ]
     )
     tol = 1e-5 if scale < 1e3 else 1e-3
     np.testing.assert_allclose(got, ref, rtol=tol, atol=tol)
@@ -259,7 +262,7 @@ def test_written_out_gradient_matches_float64_reference(mean, scale):
     h = 1e-6 * max(abs(mean), scale, 1.0)
     for label in [0, 3, 5, N_CLASSES - 1]:
 
-        def ref(m, s):
+        def ref(m, s, label=label):
             return _component_log_mass_ref(m, s, N_CLASSES)[label]
 
         d_mean = (ref(mean + h, scale) - ref(mean - h, scale)) / (2 * h)

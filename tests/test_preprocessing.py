@@ -494,7 +494,7 @@ def test_pipeline_with_sklearn_classifier():
 def test_clone_and_get_params():
     scaler = PixelScaler(max_value=65535, clip=True)
     assert scaler.get_params() == {"max_value": 65535, "clip": True}
-    assert scaler.get_params()["max_value"] is 65535  # stored verbatim
+    assert scaler.get_params()["max_value"] == 65535  # stored verbatim
     cloned = clone(scaler)
     assert cloned is not scaler
     assert cloned.get_params() == scaler.get_params()

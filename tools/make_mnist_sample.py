@@ -12,7 +12,7 @@ Usage::
                                       [--n-test 1000] [--seed 0]
 
 DATA_DIR is the folder holding the four official ``.gz`` files (directly or in a ``mnist/``
-subfolder); default: ``$SKMNIST_DATA``, else ``/work/shared/data/mnist``.
+subfolder); default: the package's data home (``$SKMNIST_DATA``, else ``~/skmnist_data``).
 
 Arrays stored (``np.savez_compressed``): ``train_images`` (n, 28, 28) uint8, ``train_target``
 (n,) uint8, ``train_index`` (n,) int64 (rows of the official training set), and the same three
@@ -58,9 +58,9 @@ def main(argv=None):
     parser.add_argument(
         "data_dir",
         nargs="?",
-        default=os.environ.get("SKMNIST_DATA") or "/work/shared/data/mnist",
-        help="folder with the four official MNIST .gz files (default: $SKMNIST_DATA, else "
-        "/work/shared/data/mnist)",
+        default=None,
+        help="folder with the four official MNIST .gz files (default: the data home, "
+        "$SKMNIST_DATA, else ~/skmnist_data)",
     )
     parser.add_argument("--output", default=str(DEFAULT_OUTPUT), help="npz file to write")
     parser.add_argument("--n-train", type=int, default=5000)

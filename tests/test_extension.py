@@ -1,0 +1,183 @@
+"""A network written outside the package by stating only its head, and the conv trunk.
+
+The two documented extension points: subclass :class:`skmnist.BaseKerasClassifier`, override
+``build_head`` / ``make_loss`` / ``head_log_proba`` (optionally ``make_metrics``), and declare
+the head's own parameters in ``_head_parameters`` and ``_parameter_constraints``.  Everything
+else, scikit-learn's whole estimator contract included, is inherited.
+"""
+
+import inspect
+import pickle
+from numbers import Real
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skmnist import BaseKerasClassifier, FCNClassifier, MDNClassifier
+from skmnist._parameters import SHARED_PARAMETERS
+from skmnist._tf import keras, tf
+
+
+class TemperatureSoftmaxClassifier(BaseKerasClassifier):
+    """A third head: a softmax over logits divided by a fixed temperature."""
+
+    _head_parameters = {"temperature": 1.0}
+    _parameter_constraints = {
+        **BaseKerasClassifier._parameter_constraints,
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def build_head(self, x, n_classes, seed):
+        logits = keras.layers.Dense(
+            n_classes, kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
+            name="logits",
+        )(x)
+        return keras.layers.Rescaling(1.0 / self.temperature, name="tempered")(logits)
+
+    def make_loss(self, n_classes):
+        return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    def make_metrics(self, n_classes):
+        return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+
+    def head_log_proba(self, outputs, n_classes):
+        return tf.nn.log_softmax(outputs, axis=-1)
+
+
+def _tiny(**params):
+    defaults = dict(hidden_layer_sizes=(8,), epochs=6, batch_size=16, learning_rate=1e-2,
+                    random_state=0)
+    return TemperatureSoftmaxClassifier(**{**defaults, **params})
+
+
+@parametrize_with_checks([_tiny(), _tiny(temperature=2.0)])
+def test_third_head_passes_every_sklearn_check(estimator, check):
+    check(estimator)
+
+
+def test_third_head_signature_is_declared_once():
+    params = inspect.signature(TemperatureSoftmaxClassifier).parameters
+    assert list(params)[:2] == ["hidden_layer_sizes", "temperature"]
+    assert list(params)[2:] == list(SHARED_PARAMETERS)[1:]
+    for name, default in SHARED_PARAMETERS.items():
+        assert params[name].default == default
+    assert is_classifier(TemperatureSoftmaxClassifier())
+    # positional use is limited to hidden_layer_sizes, as in scikit-learn
+    with pytest.raises(TypeError):
+        TemperatureSoftmaxClassifier((8,), 2.0)
+
+
+def test_the_two_networks_share_one_declaration():
+    fcn = inspect.signature(FCNClassifier).parameters
+    mdn = inspect.signature(MDNClassifier).parameters
+    assert list(fcn) == list(SHARED_PARAMETERS)
+    assert list(mdn) == ["hidden_layer_sizes", "n_components", "sigma_floor", "objective",
+                         *list(SHARED_PARAMETERS)[1:]]
+
+
+def test_third_head_probabilities_are_the_tempered_softmax(data):
+    X, y, X_test, y_test = data
+    clf = _tiny(temperature=3.0).fit(X, y)
+    assert clf.score(X_test, y_test) > 0.5
+    # An independent reading of the fitted network: the Dense logits, divided by T, softmax.
+    logits = keras.Model(clf.model_.inputs, clf.model_.get_layer("logits").output)
+    z = logits(X_test, training=False).numpy().astype(np.float64) / 3.0
+    expected = np.exp(z - z.max(1, keepdims=True))
+    expected /= expected.sum(1, keepdims=True)
+    assert_allclose(clf.predict_proba(X_test), expected, rtol=1e-4, atol=1e-6)
+    assert clf.history_["accuracy"][-1] > clf.history_["accuracy"][0]
+
+
+def test_third_head_in_grid_search_and_pickle(data):
+    X, y, X_test, _ = data
+    search = GridSearchCV(_tiny(epochs=2), {"temperature": [0.5, 2.0]}, cv=2).fit(X, y)
+    assert search.best_params_["temperature"] in (0.5, 2.0)
+    restored = pickle.loads(pickle.dumps(search.best_estimator_))
+    assert_array_equal(restored.predict_proba(X_test), search.predict_proba(X_test))
+    assert clone(restored).get_params()["temperature"] == restored.temperature
+
+
+# ------------------------------------------------------------------------------------------
+# the convolutional trunk
+# ------------------------------------------------------------------------------------------
+def _conv(cls=FCNClassifier, **params):
+    defaults = dict(conv_filters=(4, 8), hidden_layer_sizes=(16,), epochs=3, batch_size=50,
+                    learning_rate=3e-3, random_state=0)
+    return cls(**{**defaults, **params})
+
+
+@pytest.mark.parametrize("cls", [FCNClassifier, MDNClassifier])
+def test_conv_trunk_builds_convolutions_before_the_dense_layers(cls, data):
+    X, y, X_test, y_test = data
+    clf = _conv(cls).fit(X, y)
+    names = [layer.name for layer in clf.model_.layers]
+    assert names[:7] == ["pixels", "image", "conv_0", "pool_0", "conv_1", "pool_1", "features"]
+    assert "hidden_0" in names
+    assert clf.model_.get_layer("features").output.shape[-1] == 7 * 7 * 8  # 28 -> 14 -> 7
+    assert clf.score(X_test, y_test) > 0.3  # learns something in 3 epochs on 500 images
+
+
+def test_conv_trunk_pickles_and_predicts_the_same(data):
+    X, y, X_test, _ = data
+    clf = _conv(epochs=1).fit(X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    assert_array_equal(restored.predict_proba(X_test), clf.predict_proba(X_test))
+
+
+def test_conv_trunk_reads_image_shape(data):
+    X, y, _, _ = data
+    # 28 x 28 images read as 14 x 56: a legal reshape, so it trains (on odd images)
+    _conv(image_shape=(14, 56), epochs=1).fit(X, y)
+    # channels last
+    rgb = np.repeat(X.reshape(-1, 28, 28, 1), 3, axis=3).reshape(len(X), -1)
+    _conv(image_shape=(28, 28, 3), epochs=1).fit(rgb, y)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(image_shape=(27, 27)), "cannot be reshaped to image_shape"),
+        (dict(image_shape=(28, 0)), "image_shape must be"),
+        (dict(image_shape=(784,)), "image_shape must be"),
+        (dict(conv_filters=(4, -1)), "conv_filters must be"),
+        (dict(conv_filters=(4, 2.5)), "conv_filters must be"),
+    ],
+)
+def test_conv_trunk_bad_configuration_is_a_clear_error(data, params, message):
+    X, y, _, _ = data
+    with pytest.raises(ValueError, match=message):
+        _conv(**params).fit(X, y)
+
+
+def test_dense_default_is_unchanged(data):
+    X, y, _, _ = data
+    dense = FCNClassifier(hidden_layer_sizes=(16,), epochs=1, random_state=0).fit(X, y)
+    assert [layer.name for layer in dense.model_.layers][:2] == ["pixels", "hidden_0"]
+    none = FCNClassifier(hidden_layer_sizes=(16,), conv_filters=None, epochs=1,
+                         random_state=0).fit(X, y)
+    assert_array_equal(none.predict_proba(X), dense.predict_proba(X))
+
+
+def test_pooling_never_empties_an_image(data):
+    X, y, _, _ = data
+    # five 2 x 2 poolings of 28 pixels: 14, 7, 4, 2, 1 ("same" padding rounds up)
+    clf = _conv(conv_filters=(2, 2, 2, 2, 2), epochs=1).fit(X, y)
+    assert clf.model_.get_layer("features").output.shape[-1] == 1 * 1 * 2
+
+
+@parametrize_with_checks([
+    # scikit-learn's checks use small tabular data of many widths: image_shape=None reads
+    # each row as a 1 x n_features strip.
+    FCNClassifier(conv_filters=(4,), image_shape=None, hidden_layer_sizes=(8,), epochs=6,
+                  batch_size=16, learning_rate=1e-2, random_state=0),
+    MDNClassifier(conv_filters=(4,), image_shape=None, hidden_layer_sizes=(8,),
+                  n_components=3, epochs=6, batch_size=16, learning_rate=1e-2,
+                  random_state=0),
+])
+def test_conv_configuration_passes_every_sklearn_check(estimator, check):
+    check(estimator)
