@@ -219,13 +219,67 @@ class FCNClassifier(BaseKerasClassifier):
     """
 
     def build_head(self, x, n_classes, seed):
+        """Return the logits: a ``Dense(n_classes)`` layer on the trunk's output.
+
+        Parameters
+        ----------
+        x : keras tensor
+            Output of :meth:`build_trunk`.
+        n_classes : int
+            Number of classes.
+        seed : int or None
+            Seed of the layer's kernel initializer.
+
+        Returns
+        -------
+        keras tensor of shape (None, n_classes)
+            The logits (no softmax: the loss and :meth:`head_log_proba` apply it).
+        """
         return _softmax_head(x, n_classes, seed, output="logits")
 
     def make_loss(self, n_classes):
+        """Return the cross-entropy of the logits.
+
+        Parameters
+        ----------
+        n_classes : int
+            Number of classes.
+
+        Returns
+        -------
+        keras.losses.SparseCategoricalCrossentropy
+            With ``from_logits=True``.
+        """
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
     def make_metrics(self, n_classes):
+        """Return the training accuracy, recorded as ``history_["accuracy"]``.
+
+        Parameters
+        ----------
+        n_classes : int
+            Number of classes.
+
+        Returns
+        -------
+        list of keras.metrics.Metric
+            ``[SparseCategoricalAccuracy(name="accuracy")]``.
+        """
         return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
 
     def head_log_proba(self, outputs, n_classes):
+        """Return the class log-probabilities: ``log_softmax`` of the logits.
+
+        Parameters
+        ----------
+        outputs : tf.Tensor of shape (n_samples, n_classes)
+            The logits.
+        n_classes : int
+            Number of classes.
+
+        Returns
+        -------
+        tf.Tensor of shape (n_samples, n_classes)
+            Class log-probabilities.
+        """
         return tf.nn.log_softmax(outputs, axis=-1)

@@ -114,17 +114,72 @@ callbacks, steps_per_execution, jit_compile
 
     # ------------------------------------------------------------------ what differs
     def build_head(self, x, n_classes, seed):
+        """Return the mixture head: ``Dense(3 * n_components)`` on the trunk's output.
+
+        Parameters
+        ----------
+        x : keras tensor
+            Output of :meth:`build_trunk`.
+        n_classes : int
+            Number of classes (the initial means spread over ``0 .. n_classes - 1``).
+        seed : int or None
+            Seed of the layer's kernel initializer.
+
+        Returns
+        -------
+        keras tensor of shape (None, 3 * n_components)
+            ``[mixing logits | means | raw scales]``.
+        """
         return build_mixture_head(x, self.n_components, n_classes, self.sigma_floor, seed)
 
     def make_loss(self, n_classes):
+        """Return the loss of ``objective``: the label's bin mass or its density.
+
+        Parameters
+        ----------
+        n_classes : int
+            Number of classes.
+
+        Returns
+        -------
+        keras.losses.Loss
+            ``DiscretizedMixtureNLL`` (``objective="discretized"``) or
+            ``MixtureDensityNLL`` (``objective="density"``).
+        """
         if self.objective == "density":
             return MixtureDensityNLL(self.n_components, self.sigma_floor)
         return DiscretizedMixtureNLL(self.n_components, n_classes, self.sigma_floor)
 
     def make_metrics(self, n_classes):
+        """Return the training accuracy of the mixture's most probable bin.
+
+        Parameters
+        ----------
+        n_classes : int
+            Number of classes.
+
+        Returns
+        -------
+        list of keras.metrics.Metric
+            ``[MixtureAccuracy]``, recorded as ``history_["accuracy"]``.
+        """
         return [MixtureAccuracy(self.n_components, n_classes, self.sigma_floor)]
 
     def head_log_proba(self, outputs, n_classes):
+        """Return the class log-probabilities: the log of the mixture's mass on each bin.
+
+        Parameters
+        ----------
+        outputs : tf.Tensor of shape (n_samples, 3 * n_components)
+            The raw head outputs.
+        n_classes : int
+            Number of classes.
+
+        Returns
+        -------
+        tf.Tensor of shape (n_samples, n_classes)
+            Class log-probabilities.
+        """
         log_weights, means, scales = split_head(outputs, self.n_components, self.sigma_floor)
         return class_log_proba(log_weights, means, scales, n_classes)
 
