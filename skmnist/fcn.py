@@ -178,7 +178,8 @@ class FCNClassifier(BaseKerasClassifier):
     jit_compile : bool or "auto", default="auto"
         Compile the training step with XLA. ``"auto"`` does so from 10,000 training samples
         on, where the one-off compilation (a few seconds) is repaid within an epoch or two,
-        and without dropout (XLA's random-number generation on CPU is slow); small fits, as in
+        for dense networks without dropout (XLA's random-number generation and its
+        convolutions are slower on CPU than TensorFlow's own kernels); small fits, as in
         cross-validation on a sample, skip it.
 
     Attributes

@@ -92,6 +92,7 @@ def test_numpy_path_trains_like_the_in_graph_path(monkeypatch):
 @pytest.mark.parametrize(
     "params, n, expected",
     [({}, 100, False), ({}, 10_000, True), ({"dropout": 0.1}, 10_000, False),
+     ({"conv_filters": (2,), "image_shape": None}, 10_000, False),
      ({"jit_compile": False}, 10_000, False), ({"jit_compile": True}, 100, True)],
 )
 def test_jit_compile_auto(params, n, expected):

@@ -85,7 +85,7 @@ def test_third_head_probabilities_are_the_tempered_softmax(data):
     clf = _tiny(temperature=3.0).fit(X, y)
     assert clf.score(X_test, y_test) > 0.5
     # An independent reading of the fitted network: the Dense logits, divided by T, softmax.
-    logits = keras.Model(clf.model_.inputs, clf.model_.get_layer("logits").output)
+    logits = keras.Model(clf.model_.inputs[0], clf.model_.get_layer("logits").output)
     z = logits(X_test, training=False).numpy().astype(np.float64) / 3.0
     expected = np.exp(z - z.max(1, keepdims=True))
     expected /= expected.sum(1, keepdims=True)
