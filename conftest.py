@@ -52,6 +52,13 @@ def mnist_data_home():
     return require_full_mnist()
 
 
+def pytest_collection_modifyitems(config, items):
+    # Tests on the official files train or read 70,000 images: slow by nature.
+    for item in items:
+        if item.get_closest_marker("full_mnist"):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_runtest_setup(item):
     if isinstance(item, pytest.DoctestItem) and item.name in _FULL_MNIST_DOCTESTS:
         require_full_mnist()

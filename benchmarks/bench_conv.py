@@ -60,6 +60,7 @@ peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith
 print(json.dumps({{
     "estimator": {cls!r}, "params": {params!r}, "epochs": {epochs},
     "n_parameters": int(clf.model_.count_params()),
+    "jit_compile": bool(clf.model_.jit_compile),
     "test_accuracy": accuracy, "fit_s": round(fit_s, 1),
     "predict_10000_s": round(predict_s, 3), "peak_rss_mb": round(peak / 1024),
     **epoch_summary(timer.seconds),

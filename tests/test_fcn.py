@@ -94,13 +94,18 @@ def fitted_pipeline(mnist):
 # ------------------------------------------------------------------------------------------
 @parametrize_with_checks(
     [
-        FCNClassifier(),
         FCNClassifier(
             hidden_layer_sizes=(8,), epochs=6, batch_size=16, learning_rate=1e-2, random_state=0
         ),
     ]
 )
 def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.slow
+@parametrize_with_checks([FCNClassifier()])
+def test_sklearn_compatible_default(estimator, check):
     check(estimator)
 
 
@@ -541,6 +546,7 @@ def test_warm_start(data):
 # ------------------------------------------------------------------------------------------
 # 6. meta-tools
 # ------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_grid_search_in_worker_processes(data):
     X, y, X_test, _ = data
     X, y = X[:300], y[:300]

@@ -99,7 +99,6 @@ def fitted_pipeline(mnist):
 # test_predict_log_proba_is_log_of_predict_proba_when_confident for what happens below it.
 @parametrize_with_checks(
     [
-        MDNClassifier(),
         MDNClassifier(
             hidden_layer_sizes=(8,),
             n_components=3,
@@ -109,6 +108,16 @@ def fitted_pipeline(mnist):
             sigma_floor=0.5,
             random_state=0,
         ),
+    ]
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.slow
+@parametrize_with_checks(
+    [
+        MDNClassifier(),
         MDNClassifier(
             hidden_layer_sizes=(8,),
             n_components=3,
@@ -121,7 +130,7 @@ def fitted_pipeline(mnist):
         ),
     ]
 )
-def test_sklearn_compatible(estimator, check):
+def test_sklearn_compatible_default_and_density(estimator, check):
     check(estimator)
 
 
@@ -404,6 +413,7 @@ def test_invalid_mixture_parameters(data, params, match):
 # ------------------------------------------------------------------------------------------
 # 5. meta-estimators
 # ------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_grid_search_in_worker_processes(data):
     X, y, X_test, _ = data
     X, y = X[:300], y[:300]
