@@ -55,6 +55,7 @@ def _tiny(**params):
     return TemperatureSoftmaxClassifier(**{**defaults, **params})
 
 
+@pytest.mark.slow
 @parametrize_with_checks([_tiny(temperature=2.0)])
 def test_third_head_passes_every_sklearn_check(estimator, check):
     check(estimator)

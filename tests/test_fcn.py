@@ -657,6 +657,7 @@ def fresh_process(tmp_path_factory, fitted, fitted_pipeline, data, mnist, run_py
     return result, folder, before
 
 
+@pytest.mark.slow
 def test_joblib_round_trip_in_fresh_process(fresh_process):
     result, folder, before = fresh_process
     assert result.returncode == 0, result.stderr[-3000:]

@@ -97,6 +97,7 @@ def fitted_pipeline(mnist):
 # the step dominates).  sigma_floor=0.5 keeps the log-probabilities of these easy problems
 # far above float32's exp underflow (about -27 at worst against -103); see
 # test_predict_log_proba_is_log_of_predict_proba_when_confident for what happens below it.
+@pytest.mark.slow
 @parametrize_with_checks(
     [
         MDNClassifier(
@@ -453,6 +454,7 @@ def test_pickle_round_trip_in_process(fitted, data):
     assert isinstance(loaded.model_.loss, DiscretizedMixtureNLL)
 
 
+@pytest.mark.slow
 def test_joblib_round_trip_in_fresh_process(
     tmp_path, fitted, fitted_pipeline, data, mnist, run_python
 ):
@@ -498,6 +500,7 @@ def test_joblib_round_trip_in_fresh_process(
         assert_array_equal(np.load(tmp_path / f"got_{name}.npy"), value, err_msg=name)
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 @pytest.mark.parametrize(
     "imports",
