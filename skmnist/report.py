@@ -85,6 +85,20 @@ class ReportFolder:
         a report.
     OSError
         When the destination's parent cannot be created or written.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skmnist.report import ReportFolder
+    >>> parent = tempfile.mkdtemp()
+    >>> folder = ReportFolder(os.path.join(parent, "report"))
+    >>> with open(os.path.join(folder.staging, "index.html"), "w") as f:
+    ...     _ = f.write("<p>done</p>")
+    >>> os.path.exists(os.path.join(parent, "report"))  # nothing there until commit
+    False
+    >>> folder.commit()
+    >>> os.listdir(os.path.join(parent, "report"))
+    ['index.html']
     """
 
     def __init__(self, path):

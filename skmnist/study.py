@@ -73,6 +73,13 @@ class Section:
         The step's figures (JSON-serialisable), written to ``metrics.json`` under ``steps``.
     seconds : float
         Wall time of the step.
+
+    Examples
+    --------
+    >>> from skmnist.study import Section
+    >>> section = Section("data", "Data", tables=[("Sizes", ["set", "images"], [["test", 10]])])
+    >>> section.title, section.tables[0][2]
+    ('Data', [['test', 10]])
     """
 
     key: str
@@ -105,6 +112,17 @@ class StudyResult:
         ``"fcn"`` or ``"mdn"``: which network the ``evaluation`` step judged.
     keep_model : bool
         True when the evaluated model's test accuracy reached ``min_accuracy``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skmnist import load_mnist_sample
+    >>> from skmnist.study import run_study
+    >>> result = run_study(load_mnist_sample("train"), load_mnist_sample("test"),
+    ...                    steps=["data"])
+    >>> result.dataset, result.n_test, result.model is None, result.test_accuracy is None
+    ('MNIST', 1000, True, True)
     """
 
     sections: list
