@@ -5,7 +5,8 @@ import tempfile
 from contextlib import contextmanager
 
 
-def _umask():
+def current_umask():
+    """The process's umask (read without changing it for longer than two calls)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -27,7 +28,7 @@ def atomic_file(path, mode="wb"):
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp creates 0600
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -201,7 +201,7 @@ def run(args, out=None):
 
     report_path = os.path.join(args.output, "index.html")
     if result.model is not None:
-        evaluation = next(s for s in result.sections if s.key == "evaluation").numbers
+        evaluation = result.section("evaluation").numbers
         print(
             f"\nTest accuracy: {evaluation['accuracy']:.4f} ({args.model.upper()})\n",
             file=out,

@@ -22,6 +22,8 @@ import shutil
 import tempfile
 import time
 
+from ._io import current_umask
+
 __all__ = ["ReportFolder", "metrics_record", "write_report"]
 
 # Files a report folder holds besides its figures: a destination holding anything else is
@@ -129,7 +131,7 @@ class ReportFolder:
                 prefix=".skmnist-previous-", dir=os.path.dirname(self.path)
             )
             os.replace(self.path, os.path.join(previous, "report"))
-        os.chmod(self.staging, 0o777 & ~_umask())  # mkdtemp makes 0700
+        os.chmod(self.staging, 0o777 & ~current_umask())  # mkdtemp makes 0700
         os.replace(self.staging, self.path)
         if previous is not None:
             shutil.rmtree(previous, ignore_errors=True)
@@ -137,12 +139,6 @@ class ReportFolder:
     def discard(self):
         """Remove the staging folder (after a failure): the destination is left as it was."""
         shutil.rmtree(self.staging, ignore_errors=True)
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def metrics_record(result, *, total_seconds=None):
@@ -185,7 +181,7 @@ def metrics_record(result, *, total_seconds=None):
         "settings": dict(result.settings),
     }
     if result.model is not None:
-        evaluation = _section(result, "evaluation").numbers
+        evaluation = result.section("evaluation").numbers
         record["test_accuracy"] = evaluation["accuracy"]
         record["fit_seconds"] = evaluation["fit_seconds"]
         record["min_accuracy"] = result.settings["min_accuracy"]
@@ -198,10 +194,6 @@ def metrics_record(result, *, total_seconds=None):
     if total_seconds is not None:
         record["total_seconds"] = round(total_seconds, 2)
     return record
-
-
-def _section(result, key):
-    return next(s for s in result.sections if s.key == key)
 
 
 def _json_default(value):
@@ -269,7 +261,7 @@ def write_report(result, folder, *, total_seconds=None, dpi=110):
     files.append("metrics.json")
 
     if result.model is not None:
-        evaluation = _section(result, "evaluation").numbers
+        evaluation = result.section("evaluation").numbers
         _write_text(
             os.path.join(folder, "classification_report.txt"),
             f"{result.dataset}, {result.model_kind.upper()}, test accuracy "
@@ -296,7 +288,7 @@ def _cards(result, total_seconds):
         ("data", f"{result.n_train:,} / {result.n_test:,}", "training / test images", ""),
     ]
     if result.model is not None:
-        ev = _section(result, "evaluation").numbers
+        ev = result.section("evaluation").numbers
         cards += [
             ("accuracy", f"{ev['accuracy']:.2%}",
              f"test accuracy ({result.model_kind.upper()})", ""),
@@ -307,7 +299,7 @@ def _cards(result, total_seconds):
         ]
     # The other network's accuracy, when a step trained it.
     for key, kind in (("network", "fcn"), ("mdn", "mdn")):
-        section = next((s for s in result.sections if s.key == key), None)
+        section = result.section(key)
         if section is not None and (result.model is None or kind != result.model_kind):
             value = f"{section.numbers['test_accuracy']:.2%}"
             cards.append((key, value, f"{kind.upper()} test accuracy", ""))

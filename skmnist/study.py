@@ -134,13 +134,15 @@ class StudyResult:
     model_kind: str = "fcn"
     keep_model: bool = False
 
+    def section(self, key):
+        """The :class:`Section` of step ``key``, or None when that step did not run."""
+        return next((s for s in self.sections if s.key == key), None)
+
     @property
     def test_accuracy(self):
         """Test accuracy of the evaluated model (None when ``evaluation`` did not run)."""
-        for section in self.sections:
-            if section.key == "evaluation":
-                return section.numbers["accuracy"]
-        return None
+        evaluation = self.section("evaluation")
+        return None if evaluation is None else evaluation.numbers["accuracy"]
 
 
 class _Context:
