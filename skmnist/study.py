@@ -135,7 +135,18 @@ class StudyResult:
     keep_model: bool = False
 
     def section(self, key):
-        """The :class:`Section` of step ``key``, or None when that step did not run."""
+        """Look up the section of one step.
+
+        Parameters
+        ----------
+        key : str
+            The step's name, one of :data:`STEPS`.
+
+        Returns
+        -------
+        section : Section or None
+            The :class:`Section` of step ``key``, or None when that step did not run.
+        """
         return next((s for s in self.sections if s.key == key), None)
 
     @property
