@@ -46,17 +46,20 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._callbacks import CosineDecay, StopOnNonFinite
+from ._inference import NumpyNetwork, UnsupportedModel
 from ._parameters import SHARED_PARAMETERS
-from ._persistence import model_from_bytes, model_to_bytes
-from ._prediction import PredictionRunner
 from ._sampling import check_n_draws, inverse_cdf_draw
 from ._seeding import HEAD_SEED_OFFSET, seed_offset, seeded
-from ._tf import keras
-from ._training_data import batches, training_rows
-from ._trunk import make_conv_trunk, make_dense_trunk
+
+# TensorFlow is imported by the methods that build, train or (for heads without a NumPy
+# counterpart) run the Keras model, never at import: a saved estimator loads and predicts
+# without it (see ``skmnist._inference``).
 
 __all__ = ["BaseKerasClassifier"]
+
+# Private state of a fitted estimator: the live Keras model or its archive (after
+# unpickling, until model_ is used), the NumPy copy of the network, the TensorFlow runner.
+_FITTED_PRIVATE = ("_model", "_model_archive", "_network", "_runner")
 
 # jit_compile="auto" compiles the training step with XLA from this many training samples on.
 _JIT_MIN_SAMPLES = 10_000
@@ -64,13 +67,20 @@ _JIT_MIN_SAMPLES = 10_000
 _LOG_TINY = np.float32(np.log(np.finfo(np.float32).tiny))
 
 _ACTIVATIONS = {"relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu", "linear"}
+# optimizer parameter -> class name in keras.optimizers
 _OPTIMIZERS = {
-    "adam": keras.optimizers.Adam,
-    "adamw": keras.optimizers.AdamW,
-    "nadam": keras.optimizers.Nadam,
-    "rmsprop": keras.optimizers.RMSprop,
-    "sgd": keras.optimizers.SGD,
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "nadam": "Nadam",
+    "rmsprop": "RMSprop",
+    "sgd": "SGD",
 }
+
+def _optimizer_class(name):
+    from ._tf import keras
+
+    return getattr(keras.optimizers, _OPTIMIZERS[name])
+
 
 def _generated_init(cls):
     """An ``__init__`` storing ``cls``'s declared parameters verbatim, with a real signature.
@@ -267,6 +277,8 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         -------
         keras tensor
         """
+        from ._trunk import make_conv_trunk, make_dense_trunk
+
         x = inputs
         filters = self._conv_filters()
         if filters:
@@ -325,13 +337,15 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
 
     def _build_model(self, n_features, n_classes, seed):
         """Build the uncompiled Keras model: input -> trunk -> head."""
+        from ._tf import keras
+
         inputs = keras.Input(shape=(n_features,), dtype="float32", name="pixels")
         x = self.build_trunk(inputs, seed)
         outputs = self.build_head(x, n_classes, seed_offset(seed, HEAD_SEED_OFFSET))
         return keras.Model(inputs, outputs, name=type(self).__name__)
 
     def _make_optimizer(self):
-        return _OPTIMIZERS[self.optimizer](learning_rate=self.learning_rate)
+        return _optimizer_class(self.optimizer)(learning_rate=self.learning_rate)
 
     def _compile_model(self, model, n_classes, n_samples):
         jit = self.jit_compile
@@ -360,7 +374,7 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         architecture (layers, ``l2``, ``dropout``) stays that of the network's first fit.
         """
         current = self.model_.optimizer
-        if type(current) is not _OPTIMIZERS[self.optimizer] or not np.isclose(
+        if type(current) is not _optimizer_class(self.optimizer) or not np.isclose(
             float(current.learning_rate.numpy()), self.learning_rate, rtol=1e-6
         ):
             self._compile_model(self.model_, n_classes, n_samples)
@@ -446,6 +460,8 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         return X, y_encoded, sample_weight
 
     def _fit(self, X, y, sample_weight, *, epochs, reset, classes=None):
+        from ._callbacks import StopOnNonFinite
+
         X, y_enc, sample_weight = self._validate_training_data(X, y, sample_weight, reset, classes)
         n_classes = len(self.classes_)
         if n_classes < 2:
@@ -495,9 +511,7 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         if stopper.diverged_at is not None:
             epoch, batch = stopper.diverged_at
             # Leave the estimator unfitted rather than holding NaN weights.
-            for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
-                delattr(self, name)
-            self.__dict__.pop("_runner", None)
+            self._forget_fit()
             raise ValueError(
                 f"Training diverged: the loss became NaN or infinite at epoch {epoch + 1}, "
                 f"batch {batch + 1}. Try a smaller learning_rate (now {self.learning_rate}), "
@@ -507,11 +521,20 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
             self.history_.setdefault(key, []).extend(float(v) for v in values)
         self.n_iter_ += len(history.epoch)
         self.loss_ = self.history_["loss"][-1] if self.history_.get("loss") else np.nan
-        self._make_runner()
+        self._make_predictor()
         return self
+
+    def _forget_fit(self):
+        """Remove every fitted attribute (and the network's copies): back to unfitted."""
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+            delattr(self, name)
+        for name in _FITTED_PRIVATE:
+            self.__dict__.pop(name, None)
 
     def _fit_data(self, X, y, sample_weight, seed):
         """Return ``model.fit``'s data arguments: shuffled batches (and a validation set)."""
+        from ._training_data import batches, training_rows
+
         rows, sample_weight = training_rows(X, y, sample_weight)
         validation = None
         if self.early_stopping:
@@ -538,11 +561,15 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
     def _schedule_callbacks(self, epochs):
         if self.learning_rate_schedule == "constant":
             return []
+        from ._callbacks import CosineDecay
+
         return [CosineDecay(self.learning_rate, epochs)]
 
     def _early_stopping_callbacks(self):
         if not self.early_stopping:
             return []
+        from ._tf import keras
+
         return [
             keras.callbacks.EarlyStopping(
                 monitor="val_loss",
@@ -551,22 +578,104 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
             )
         ]
 
-    # ------------------------------------------------------------------ prediction
+    # ------------------------------------------------------------------ the fitted network
+    @property
+    def model_(self):
+        """The fitted Keras model (the source of truth of the weights; training updates it).
+
+        After unpickling, the model is rebuilt from its saved archive on first access (which
+        imports TensorFlow); prediction does not need it.
+        """
+        model = self.__dict__.get("_model")
+        if model is None:
+            data = self.__dict__.get("_model_archive")
+            if data is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute 'model_'")
+            from ._persistence import model_from_bytes
+
+            model = model_from_bytes(data)
+            self.__dict__["_model"] = model
+            del self.__dict__["_model_archive"]
+        return model
+
+    @model_.setter
+    def model_(self, model):
+        self.__dict__["_model"] = model
+        self.__dict__.pop("_model_archive", None)
+
+    @model_.deleter
+    def model_(self):
+        if "_model" not in self.__dict__ and "_model_archive" not in self.__dict__:
+            raise AttributeError("model_")
+        self.__dict__.pop("_model", None)
+        self.__dict__.pop("_model_archive", None)
+
+    def __sklearn_is_fitted__(self):
+        return "_model" in self.__dict__ or "_model_archive" in self.__dict__
+
+    def head_log_proba_numpy(self, outputs, n_classes):
+        """Return class log-probabilities from the head's outputs, with NumPy.
+
+        The NumPy counterpart of :meth:`head_log_proba`, used by prediction so that it
+        runs without TensorFlow.  Optional: a head that does not override it (or a network
+        with layers the NumPy forward pass does not know) predicts through TensorFlow.
+
+        Parameters
+        ----------
+        outputs : ndarray of shape (n_samples, ...), float32
+            The model's outputs.
+        n_classes : int
+            Number of classes.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Class log-probabilities.
+        """
+        raise NotImplementedError
+
+    def _has_numpy_head(self):
+        return type(self).head_log_proba_numpy is not BaseKerasClassifier.head_log_proba_numpy
+
+    def _make_predictor(self):
+        """Copy the fitted network for prediction: NumPy where possible, else TensorFlow.
+
+        Done once per fitted model (at the end of fit and on unpickling an old file), so
+        prediction never changes the estimator's ``__dict__``.
+        """
+        self.__dict__.pop("_runner", None)
+        self._network = None
+        if self._has_numpy_head():
+            try:
+                self._network = NumpyNetwork.from_keras(self.model_)
+            except UnsupportedModel:
+                pass
+        if self._network is None:
+            self._make_runner()
+
     def _make_runner(self):
-        """Compile the prediction functions of the fitted model (once per fitted model)."""
+        """Compile the TensorFlow prediction functions of the fitted model."""
+        from ._prediction import PredictionRunner
+
         n_classes = len(self.classes_)
         self._runner = PredictionRunner(
             self.model_, self.n_features_in_,
             lambda outputs: self.head_log_proba(outputs, n_classes),
         )
 
-    def _validate_predict_input(self, X):
-        check_is_fitted(self, "model_")
-        return validate_data(self, X, reset=False, dtype=np.float32)
-
     def _run(self, name, X):
-        """Run the compiled function ``name`` ("outputs" or "log_proba") over validated X."""
-        return self._runner.run(name, X)
+        """The head's raw ``"outputs"`` or the class ``"log_proba"`` of validated rows X."""
+        if self._network is None:
+            return self._runner.run(name, X)
+        outputs = self._network.forward(X)
+        if name == "outputs":
+            return outputs
+        log_proba = self.head_log_proba_numpy(outputs, len(self.classes_))
+        return np.asarray(log_proba, dtype=np.float32)
+
+    def _validate_predict_input(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, dtype=np.float32)
 
     def predict_log_proba(self, X):
         """Return the log of the class probabilities.
@@ -647,17 +756,25 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         # BaseEstimator.__getstate__ may hand back the live __dict__: copy before editing.
         state = dict(super().__getstate__())
         state.pop("_runner", None)
-        if "model_" in state:
-            state["model_"] = model_to_bytes(state["model_"])
+        model = state.pop("_model", None)
+        if model is not None:
+            from ._persistence import model_to_bytes
+
+            state["_model_archive"] = model_to_bytes(model)
         return state
 
     def __setstate__(self, state):
-        if "model_" in state:
-            state = dict(state)
-            state["model_"] = model_from_bytes(state["model_"])
+        state = dict(state)
+        if isinstance(state.get("model_"), bytes):
+            # Written by skmnist 0.1 (the archive under "model_", no NumPy copy): rebuilding
+            # the NumPy copy needs the Keras model, so this load imports TensorFlow once.
+            state["_model_archive"] = state.pop("model_")
+            state.pop("_network", None)
         super().__setstate__(state)
-        if "model_" in state:
-            self._make_runner()
+        if self.__sklearn_is_fitted__() and (
+            "_network" not in state or self._network is None
+        ):
+            self._make_predictor()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -50,9 +50,8 @@ relative error of the (tiny) bin mass grows to ~1e-3, which the final normalizat
 import math
 
 import numpy as np
-from sklearn.utils import check_random_state
 
-from ._sampling import check_n_draws, inverse_cdf_draw
+from ._mixture_numpy import mixture_moments, sample_mixture
 from ._tf import keras, tf, tfd
 
 __all__ = [
@@ -536,82 +535,3 @@ class MixtureDensityNLL(keras.losses.Loss):
         config = super().get_config()
         config.update(n_components=self.n_components, sigma_floor=self.sigma_floor)
         return config
-
-
-def _check_mixture(weights, means, scales):
-    weights = np.atleast_2d(np.asarray(weights, dtype=np.float64))
-    means = np.atleast_2d(np.asarray(means, dtype=np.float64))
-    scales = np.atleast_2d(np.asarray(scales, dtype=np.float64))
-    if not (weights.shape == means.shape == scales.shape) or weights.ndim != 2:
-        raise ValueError(
-            "weights, means and scales must share one shape (n, K); got "
-            f"{weights.shape}, {means.shape}, {scales.shape}."
-        )
-    if np.any(weights < 0) or np.any(scales < 0):
-        raise ValueError("weights and scales must be non-negative.")
-    total = weights.sum(axis=1, keepdims=True)
-    if np.any(total <= 0):
-        raise ValueError("every row of weights must have a positive sum.")
-    # renormalize: float32 probabilities from the network sum to 1 only up to rounding
-    return weights / total, means, scales
-
-
-def sample_mixture(weights, means, scales, n_draws, random_state=None):
-    """Draw real values from per-row 1-D Gaussian mixtures.
-
-    Parameters
-    ----------
-    weights : array-like of shape (n, K)
-        Mixing probabilities (rows are renormalized).
-    means, scales : array-like of shape (n, K)
-        Component means and standard deviations.
-    n_draws : int
-        Number of draws per row.
-    random_state : int, RandomState instance or None, default=None
-        Seed or generator (see :func:`sklearn.utils.check_random_state`).
-
-    Returns
-    -------
-    ndarray of shape (n, n_draws), float64
-        Draws: a component picked by its weight, then a normal draw from it.
-    """
-    weights, means, scales = _check_mixture(weights, means, scales)
-    rng = check_random_state(random_state)
-    n = weights.shape[0]
-    n_draws = check_n_draws(n_draws)
-    u = rng.random_sample((n, n_draws))
-    noise = rng.standard_normal((n, n_draws))
-    component = inverse_cdf_draw(np.cumsum(weights, axis=1), u)
-    rows = np.arange(n)[:, None]
-    return means[rows, component] + scales[rows, component] * noise
-
-
-def mixture_moments(weights, means, scales):
-    """Mean and variance decomposition of per-row 1-D Gaussian mixtures.
-
-    Parameters
-    ----------
-    weights : array-like of shape (n, K)
-        Mixing probabilities (rows are renormalized).
-    means, scales : array-like of shape (n, K)
-        Component means and standard deviations.
-
-    Returns
-    -------
-    dict of ndarray of shape (n,), float64
-        ``mean``: ``sum_k w_k mu_k``;
-        ``aleatoric_variance``: within-component variance ``sum_k w_k sigma_k**2``;
-        ``multimodality_variance``: between-component variance
-        ``sum_k w_k (mu_k - mean)**2`` (how far apart the components sit);
-        ``total_variance``: the mixture's variance, the sum of the two.
-    """
-    weights, means, scales = _check_mixture(weights, means, scales)
-    mean = np.sum(weights * means, axis=1)
-    aleatoric = np.sum(weights * scales**2, axis=1)
-    between = np.sum(weights * (means - mean[:, None]) ** 2, axis=1)
-    return {
-        "mean": mean,
-        "aleatoric_variance": aleatoric,
-        "multimodality_variance": between,
-        "total_variance": aleatoric + between,
-    }

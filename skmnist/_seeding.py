@@ -9,8 +9,6 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ._tf import keras
-
 # Offsets from a fit's seed: hidden layer i uses HIDDEN + i, its dropout DROPOUT + i, the
 # convolution block i CONV + i, the head HEAD (then + j for its own layers).
 HIDDEN_SEED_OFFSET = 0
@@ -34,6 +32,8 @@ def seeded(seed):
     if seed is None:
         yield
         return
+    from ._tf import keras  # training only: prediction never imports TensorFlow
+
     py_state, np_state = random.getstate(), np.random.get_state()
     try:
         keras.utils.set_random_seed(int(seed))

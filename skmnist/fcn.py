@@ -1,9 +1,12 @@
 """FCNClassifier: the shared trunk with a softmax head (and the network's Keras builder)."""
 
+import numpy as np
+
 from ._base import BaseKerasClassifier
 from ._parameters import SHARED_PARAMETERS
-from ._tf import keras, tf
-from ._trunk import make_dense_trunk
+
+# Keras is imported inside the functions that build or train the network: prediction runs
+# on the NumPy copy of the fitted network and never imports TensorFlow.
 
 __all__ = ["FCNClassifier", "make_fcn_model"]
 
@@ -83,6 +86,9 @@ def make_fcn_model(
         n_classes = meta["n_classes_"] if n_classes is None else n_classes
     if output not in ("softmax", "logits"):
         raise ValueError(f"output must be 'softmax' or 'logits', got {output!r}.")
+    from ._tf import keras
+    from ._trunk import make_dense_trunk
+
     inputs = keras.Input(shape=(int(n_features_in),), dtype="float32", name="pixels")
     x = make_dense_trunk(inputs, hidden_layer_sizes, activation, l2, dropout, seed)
     outputs = _softmax_head(x, int(n_classes), seed, output)
@@ -90,6 +96,8 @@ def make_fcn_model(
 
 
 def _softmax_head(x, n_classes, seed, output="logits"):
+    from ._tf import keras
+
     return keras.layers.Dense(
         n_classes,
         activation="softmax" if output == "softmax" else None,
@@ -251,6 +259,8 @@ class FCNClassifier(BaseKerasClassifier):
         keras.losses.SparseCategoricalCrossentropy
             With ``from_logits=True``.
         """
+        from ._tf import keras
+
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
     def make_metrics(self, n_classes):
@@ -266,6 +276,8 @@ class FCNClassifier(BaseKerasClassifier):
         list of keras.metrics.Metric
             ``[SparseCategoricalAccuracy(name="accuracy")]``.
         """
+        from ._tf import keras
+
         return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
 
     def head_log_proba(self, outputs, n_classes):
@@ -283,4 +295,24 @@ class FCNClassifier(BaseKerasClassifier):
         tf.Tensor of shape (n_samples, n_classes)
             Class log-probabilities.
         """
+        from ._tf import tf
+
         return tf.nn.log_softmax(outputs, axis=-1)
+
+    def head_log_proba_numpy(self, outputs, n_classes):
+        """Return the class log-probabilities with NumPy: ``log_softmax`` of the logits.
+
+        Parameters
+        ----------
+        outputs : ndarray of shape (n_samples, n_classes), float32
+            The logits.
+        n_classes : int
+            Number of classes.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), float32
+            Class log-probabilities.
+        """
+        shifted = outputs - outputs.max(axis=1, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))

@@ -7,17 +7,11 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseKerasClassifier
-from ._mixture import (
-    DiscretizedMixtureNLL,
-    MixtureAccuracy,
-    MixtureDensityNLL,
-    build_mixture_head,
-    class_log_proba,
-    mixture_moments,
-    sample_mixture,
-    split_head,
-)
+from ._mixture_numpy import class_log_proba, mixture_from_outputs, mixture_moments, sample_mixture
 from ._parameters import MDN_PARAMETERS
+
+# The head's Keras side (layer, losses, metric: skmnist._mixture) is imported by the methods
+# that build and train it; prediction uses the NumPy side and never imports TensorFlow.
 
 __all__ = ["MDNClassifier"]
 
@@ -130,6 +124,8 @@ callbacks, steps_per_execution, jit_compile
         keras tensor of shape (None, 3 * n_components)
             ``[mixing logits | means | raw scales]``.
         """
+        from ._mixture import build_mixture_head
+
         return build_mixture_head(x, self.n_components, n_classes, self.sigma_floor, seed)
 
     def make_loss(self, n_classes):
@@ -146,6 +142,8 @@ callbacks, steps_per_execution, jit_compile
             ``DiscretizedMixtureNLL`` (``objective="discretized"``) or
             ``MixtureDensityNLL`` (``objective="density"``).
         """
+        from ._mixture import DiscretizedMixtureNLL, MixtureDensityNLL
+
         if self.objective == "density":
             return MixtureDensityNLL(self.n_components, self.sigma_floor)
         return DiscretizedMixtureNLL(self.n_components, n_classes, self.sigma_floor)
@@ -163,6 +161,8 @@ callbacks, steps_per_execution, jit_compile
         list of keras.metrics.Metric
             ``[MixtureAccuracy]``, recorded as ``history_["accuracy"]``.
         """
+        from ._mixture import MixtureAccuracy
+
         return [MixtureAccuracy(self.n_components, n_classes, self.sigma_floor)]
 
     def head_log_proba(self, outputs, n_classes):
@@ -180,8 +180,29 @@ callbacks, steps_per_execution, jit_compile
         tf.Tensor of shape (n_samples, n_classes)
             Class log-probabilities.
         """
+        from ._mixture import class_log_proba as tf_class_log_proba
+        from ._mixture import split_head
+
         log_weights, means, scales = split_head(outputs, self.n_components, self.sigma_floor)
-        return class_log_proba(log_weights, means, scales, n_classes)
+        return tf_class_log_proba(log_weights, means, scales, n_classes)
+
+    def head_log_proba_numpy(self, outputs, n_classes):
+        """Return the class log-probabilities with NumPy (float64 internally).
+
+        Parameters
+        ----------
+        outputs : ndarray of shape (n_samples, 3 * n_components), float32
+            The raw head outputs.
+        n_classes : int
+            Number of classes.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Class log-probabilities: the log of the mixture's mass on each bin.
+        """
+        p = mixture_from_outputs(outputs, self.n_components, self.sigma_floor)
+        return class_log_proba(p.weights, p.means, p.scales, n_classes)
 
     # ------------------------------------------------------------------ mixture outputs
     def mixture_params(self, X):
@@ -204,15 +225,8 @@ callbacks, steps_per_execution, jit_compile
         # From the raw head outputs (computed in padded blocks, so independent of the batch)
         # in float64: the same transforms as split_head, without float32 rounding taking a
         # scale below sigma_floor.
-        outputs = self._run("outputs", X).astype(np.float64)
-        k = self.n_components
-        logits, means, raw = outputs[:, :k], outputs[:, k : 2 * k], outputs[:, 2 * k :]
-        weights = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return Bunch(
-            weights=weights / weights.sum(axis=1, keepdims=True),
-            means=means,
-            scales=np.logaddexp(0.0, raw) + self.sigma_floor,
-        )
+        p = mixture_from_outputs(self._run("outputs", X), self.n_components, self.sigma_floor)
+        return Bunch(weights=p.weights, means=p.means, scales=p.scales)
 
     def sample_values(self, X, n_draws=1, random_state=None):
         """Draw real values of the digit value from each input's mixture.

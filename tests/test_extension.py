@@ -183,3 +183,42 @@ def test_pooling_never_empties_an_image(data):
 ])
 def test_conv_configuration_passes_every_sklearn_check(estimator, check):
     check(estimator)
+
+
+def test_head_without_numpy_counterpart_predicts_through_tensorflow(data, caplog):
+    """No ``head_log_proba_numpy``: the compiled TensorFlow functions serve prediction."""
+    import logging
+    import warnings
+
+    X, y, X_test, _ = data
+    clf = _tiny(temperature=2.0, epochs=1).fit(X, y)
+    logits = clf.model_(X_test, training=False).numpy()
+    assert_allclose(clf.predict_proba(X_test), tf.nn.softmax(logits).numpy(), atol=1e-6)
+    X_big = np.tile(X_test, (5, 1))
+    batch = clf.predict_proba(X_big)
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+        for n in (1, 2, 3, 17, 64, 65, 1000):
+            # same rows, same probabilities, whatever the batch size; no retracing
+            assert_array_equal(clf.predict_proba(X_big[:n]), batch[:n])
+    assert not [w for w in caught if "retrac" in str(w.message)]
+    assert "retrac" not in caplog.text
+
+
+class NumpyTemperatureClassifier(TemperatureSoftmaxClassifier):
+    """The third head with a NumPy counterpart: prediction then runs without TensorFlow."""
+
+    def head_log_proba_numpy(self, outputs, n_classes):
+        shifted = outputs - outputs.max(axis=1, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def test_third_head_with_a_numpy_counterpart_agrees_with_tensorflow(data):
+    X, y, X_test, _ = data
+    params = dict(hidden_layer_sizes=(8,), epochs=1, random_state=0, temperature=3.0)
+    numpy_head = NumpyTemperatureClassifier(**params).fit(X, y)
+    tf_head = TemperatureSoftmaxClassifier(**params).fit(X, y)
+    for a, b in zip(numpy_head.model_.get_weights(), tf_head.model_.get_weights()):
+        assert_array_equal(a, b)  # the same network, predicted two ways
+    assert_allclose(numpy_head.predict_log_proba(X_test), tf_head.predict_log_proba(X_test),
+                    rtol=1e-5, atol=1e-5)

@@ -7,7 +7,6 @@ start a fresh Python process (persistence, quiet import).
 """
 
 import doctest
-import logging
 import os
 import pickle
 import random
@@ -790,26 +789,6 @@ def test_prediction_is_independent_of_batch(fitted, data):
     assert_array_equal(fitted.predict_log_proba(X_test[perm]), log_proba[perm])
     tiled = np.tile(X_test, (6, 1))  # 1200 rows: whole blocks and a padded remainder
     assert_array_equal(fitted.predict_proba(tiled), np.tile(batch, (6, 1)))
-
-
-def test_no_retracing_across_batch_sizes(data, caplog):
-    X, y, X_test, _ = data
-    clf = small(epochs=1).fit(X, y)
-    X_big = np.tile(X_test, (5, 1))
-    tf_logger = tf.get_logger()
-    level = tf_logger.level
-    tf_logger.setLevel(logging.WARNING)
-    try:
-        with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
-            warnings.simplefilter("always")
-            for n in (1, 2, 3, 17, 64, 65, 1000):
-                assert clf.predict_proba(X_big[:n]).shape == (n, 10)
-                assert clf.predict(X_big[:n]).shape == (n,)
-    finally:
-        tf_logger.setLevel(level)
-    assert not [w for w in caught if "retrac" in str(w.message)]
-    assert "retrac" not in caplog.text
-    assert clf._runner.tracing_count("log_proba") == 1
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.uint8, np.int64, np.float16])

@@ -1,0 +1,204 @@
+"""Prediction without TensorFlow: the NumPy forward pass against the Keras model.
+
+The Keras model (``model_``) is the source of truth; every prediction method runs on the
+NumPy copy of the fitted network.  These tests compare the two through the public hooks
+(``model_`` and ``head_log_proba``), load saved estimators in fresh interpreters that must
+not import TensorFlow, and load files written by skmnist 0.1.
+"""
+
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import joblib
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from skmnist import FCNClassifier, MDNClassifier
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LEGACY = os.path.join(REPO, "tests", "data")
+LOG_TINY = np.log(np.finfo(np.float32).tiny)
+ACTIVATIONS = ["relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu", "linear"]
+
+
+def keras_log_proba(est, X):
+    """Class log-probabilities computed by the Keras model and the head's TensorFlow code."""
+    outputs = est.model_(X, training=False)
+    log_proba = np.asarray(est.head_log_proba(outputs, len(est.classes_)))
+    return np.maximum(log_proba, LOG_TINY)
+
+
+@pytest.fixture(scope="module")
+def small_data(data):
+    X, y, X_test, _ = data
+    return X[:300], y[:300], X_test[:64]
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("Estimator", [FCNClassifier, MDNClassifier])
+def test_numpy_path_agrees_with_keras_for_every_activation(Estimator, activation, small_data):
+    X, y, X_test = small_data
+    est = Estimator((24, 12), activation=activation, epochs=1, random_state=0).fit(X, y)
+    log_proba = est.predict_log_proba(X_test)
+    assert log_proba.dtype == np.float32
+    assert_allclose(log_proba, keras_log_proba(est, X_test), rtol=2e-5, atol=2e-5)
+    assert_allclose(est.predict_proba(X_test).sum(axis=1), 1, rtol=1e-5)
+
+
+@pytest.mark.parametrize("Estimator", [FCNClassifier, MDNClassifier])
+def test_numpy_path_agrees_with_keras_for_convolutions_and_dropout(Estimator, mnist):
+    X, y, X_test, _ = mnist
+    X, X_test = X[:200] / np.float32(255), X_test[:40] / np.float32(255)
+    est = Estimator(
+        (16,), conv_filters=(4, 6), kernel_size=3, pool_size=3, dropout=0.3, epochs=1,
+        random_state=0,
+    ).fit(X, y[:200])  # 28 -> 10 -> 4 pixels: "same" pooling pads unevenly
+    assert_allclose(est.predict_log_proba(X_test), keras_log_proba(est, X_test),
+                    rtol=2e-5, atol=2e-5)
+
+
+def test_numpy_path_agrees_on_strips_of_odd_width(small_data):
+    X, y, X_test = small_data
+    est = FCNClassifier((8,), conv_filters=(3,), kernel_size=4, image_shape=None,
+                        epochs=1, random_state=0).fit(X[:, :61], y)
+    assert_allclose(est.predict_log_proba(X_test[:, :61]), keras_log_proba(est, X_test[:, :61]),
+                    rtol=2e-5, atol=2e-5)
+
+
+def test_mixture_probabilities_agree_in_the_far_tails():
+    """Mixtures far from some bins: masses of 1e-30 .. 1e-300 and below the float32 floor."""
+    mdn = MDNClassifier(n_components=3, sigma_floor=1e-2)
+    rng = np.random.RandomState(0)
+    n = 400
+    logits = rng.normal(0, 5, (n, 3))
+    means = rng.uniform(-30, 40, (n, 3))
+    raw = rng.uniform(-8, 3, (n, 3))  # scales from sigma_floor to ~3
+    outputs = np.hstack([logits, means, raw]).astype(np.float32)
+    numpy_lp = np.maximum(mdn.head_log_proba_numpy(outputs, 10), LOG_TINY)
+    tf_lp = np.maximum(np.asarray(mdn.head_log_proba(outputs, 10)), LOG_TINY)
+    assert np.isfinite(numpy_lp).all()
+    assert (numpy_lp < -50).mean() > 0.2  # the far tails really are exercised
+    assert_allclose(np.exp(numpy_lp).sum(axis=1), 1, rtol=1e-6)
+    # float32 TensorFlow numerics are accurate to ~1e-4 relative in the tails
+    assert_allclose(numpy_lp, tf_lp, rtol=1e-3, atol=1e-4)
+
+
+def test_mixture_class_masses_against_a_float64_reference():
+    from scipy.stats import norm
+
+    mdn = MDNClassifier(n_components=2, sigma_floor=1e-3)
+    outputs = np.array([[0.0, 0.0, 3.0, 9.0, -4.0, 2.0],
+                        [2.0, -1.0, -20.0, 4.4, 0.0, -9.0]], dtype=np.float32)
+    log_proba = mdn.head_log_proba_numpy(outputs, 10)
+    o = outputs.astype(np.float64)
+    w = np.exp(o[:, :2]) / np.exp(o[:, :2]).sum(axis=1, keepdims=True)
+    mu, sd = o[:, 2:4], np.logaddexp(0, o[:, 4:]) + 1e-3
+    edges = np.r_[-np.inf, np.arange(1, 10) - 0.5, np.inf]
+    reference = np.zeros((2, 10))
+    for c in range(10):
+        # the survival function where the bin lies right of the mean keeps full precision
+        lo = norm.sf((edges[c] - mu) / sd) - norm.sf((edges[c + 1] - mu) / sd)
+        hi = norm.cdf((edges[c + 1] - mu) / sd) - norm.cdf((edges[c] - mu) / sd)
+        reference[:, c] = np.sum(w * np.where(edges[c] > mu, lo, hi), axis=1)
+    keep = reference > 1e-290
+    assert_allclose(log_proba[keep], np.log(reference[keep]), rtol=1e-9)
+
+
+@pytest.mark.parametrize("Estimator", [FCNClassifier, MDNClassifier])
+def test_prediction_is_independent_of_the_batch(Estimator, small_data):
+    X, y, X_test = small_data
+    est = Estimator((24, 12), epochs=1, random_state=0).fit(X, y)
+    batch = est.predict_proba(np.tile(X_test, (40, 1)))[: len(X_test)]
+    alone = np.concatenate([est.predict_proba(X_test[i : i + 1]) for i in range(len(X_test))])
+    assert_array_equal(alone, batch)
+    pairs = np.concatenate([est.predict_proba(X_test[i : i + 2]) for i in range(0, 64, 2)])
+    assert_array_equal(pairs, batch)
+
+
+def test_pickled_estimator_predicts_the_same_and_rebuilds_model_on_demand(small_data):
+    X, y, X_test = small_data
+    mdn = MDNClassifier((16,), epochs=1, random_state=0).fit(X, y)
+    loaded = pickle.loads(pickle.dumps(mdn))
+    assert_array_equal(loaded.predict_proba(X_test), mdn.predict_proba(X_test))
+    p, q = loaded.mixture_params(X_test), mdn.mixture_params(X_test)
+    for key in ("weights", "means", "scales"):
+        assert_array_equal(p[key], q[key])
+    # model_ is the Keras model, rebuilt from the archive on first access, with the same weights
+    for a, b in zip(loaded.model_.get_weights(), mdn.model_.get_weights()):
+        assert_array_equal(a, b)
+    # and training continues from it
+    loaded.set_params(warm_start=True, epochs=1).fit(X, y)
+    assert loaded.n_iter_ == 2
+    assert not np.array_equal(loaded.predict_proba(X_test), mdn.predict_proba(X_test))
+
+
+def test_prediction_follows_further_training(small_data):
+    X, y, X_test = small_data
+    clf = FCNClassifier((16,), epochs=1, random_state=0).fit(X, y)
+    before = clf.predict_proba(X_test)
+    clf.partial_fit(X, y)
+    after = clf.predict_proba(X_test)
+    assert not np.array_equal(before, after)
+    assert_allclose(np.log(after), keras_log_proba(clf, X_test), rtol=2e-5, atol=2e-5)
+
+
+def run_fresh(code, cwd):
+    """Run ``code`` in a fresh interpreter; return its stdout (fail with its stderr)."""
+    env = {**os.environ, "PYTHONPATH": REPO}
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_saved_models_load_and_predict_without_tensorflow(mnist, tmp_path):
+    from sklearn.pipeline import make_pipeline
+
+    from skmnist import PixelScaler
+
+    X, y, X_test, _ = mnist
+    fcn = make_pipeline(PixelScaler(), FCNClassifier((16,), epochs=1, random_state=0))
+    mdn = make_pipeline(PixelScaler(), MDNClassifier((16,), conv_filters=(4,), epochs=1,
+                                                     random_state=0))
+    for name, model in [("fcn", fcn), ("mdn", mdn)]:
+        model.fit(X[:300], y[:300])
+        joblib.dump(model, tmp_path / f"{name}.joblib")
+        np.save(tmp_path / f"{name}_proba.npy", model.predict_proba(X_test[:20]))
+    np.save(tmp_path / "X.npy", X_test[:20])
+    out = run_fresh(
+        """
+        import sys
+        import joblib
+        import numpy as np
+        X = np.load("X.npy")
+        for name in ("fcn", "mdn"):
+            model = joblib.load(name + ".joblib")
+            assert np.array_equal(model.predict_proba(X), np.load(name + "_proba.npy")), name
+            model.predict(X[:1])
+        mdn = model[-1]
+        Z = model[0].transform(X)
+        mdn.mixture_params(Z), mdn.sample_values(Z, 3, random_state=0), mdn.sample(Z)
+        mdn.predict_uncertainty(Z)
+        print("tensorflow" in sys.modules)
+        """,
+        cwd=tmp_path,
+    )
+    assert out.strip() == "False"
+
+
+@pytest.mark.parametrize("name", ["fcn", "mdn"])
+def test_files_written_by_skmnist_0_1_still_load(name):
+    """Pickles of 0.1 hold only the Keras archive: they load (through TensorFlow, once)."""
+    expected = np.load(os.path.join(LEGACY, "legacy_0.1.0_expected.npz"))
+    est = joblib.load(os.path.join(LEGACY, f"legacy_0.1.0_{name}.joblib"))
+    # the 0.1 predictions came from TensorFlow; the NumPy path agrees within float32 rounding
+    assert_allclose(est.predict_proba(expected["X"]), expected[f"{name}_proba"],
+                    rtol=1e-5, atol=1e-6)
+    # saved again, it is a current file
+    again = pickle.loads(pickle.dumps(est))
+    assert_array_equal(again.predict_proba(expected["X"]), est.predict_proba(expected["X"]))
