@@ -5,15 +5,19 @@ What prediction needs from the head's outputs ``[K mixing logits | K means | K r
 :func:`mixture_from_outputs` (weights, means, scales), :func:`class_log_proba` (the mass of
 every class bin), :func:`sample_mixture` and :func:`mixture_moments`.
 
-Class masses are computed in float64 from the normal CDF at the bin edges.  A bin right of
-its component's mean is measured by the upper tail (``Phi(-z)``), one left of it by the lower
-tail, so neither side subtracts numbers close to 1; float64 then keeps every mass down to
-1e-300 to full relative precision, far below what the estimators report (class
-log-probabilities are floored at float32's smallest normal number, log = -87.3).
+Class masses are computed in float32, like the network, from the normal tail
+``Q(|z|) = erfc(|z| / sqrt2) / 2`` at the bin edges: a bin on one side of a component's mean
+is the difference of two small tails (never of two numbers close to 1), a bin straddling the
+mean is one minus two tails.  ``erfc`` is Numerical Recipes' Chebyshev fit ``erfcc``
+(relative error below 1.2e-7 for every argument, the Gaussian factor kept as one ``exp``), a
+dozen vectorized operations: prediction evaluates it at ``n * K * (C - 1)`` edges, and
+SciPy's scalar-loop ``ndtr`` cost four times as much.  Masses keep a relative accuracy of
+about 1e-6 near the components and 3e-5 in the far tails (the float32 rounding of ``z**2``),
+down to float32's smallest normal number; below it the estimators floor class
+log-probabilities anyway (log = -87.3).
 """
 
 import numpy as np
-from scipy import special
 from sklearn.utils import Bunch, check_random_state
 
 from ._sampling import check_n_draws, inverse_cdf_draw
@@ -21,8 +25,8 @@ from ._sampling import check_n_draws, inverse_cdf_draw
 __all__ = ["mixture_from_outputs", "class_log_proba", "sample_mixture", "mixture_moments"]
 
 
-def mixture_from_outputs(outputs, n_components, sigma_floor):
-    """Mixture parameters from the raw head outputs, in float64.
+def mixture_from_outputs(outputs, n_components, sigma_floor, dtype=np.float64):
+    """Mixture parameters from the raw head outputs.
 
     The same transforms as the head's TensorFlow side (``skmnist._mixture.split_head``):
     ``softmax`` of the logits, the means as they are, ``softplus(raw) + sigma_floor``.
@@ -35,30 +39,57 @@ def mixture_from_outputs(outputs, n_components, sigma_floor):
         Number of components ``K``.
     sigma_floor : float
         Lower bound added to every scale.
+    dtype : dtype, default=np.float64
+        Precision of the results (float64 for the user-facing parameters).
 
     Returns
     -------
     Bunch
-        ``weights``, ``means``, ``scales`` of shape (n, K), float64, and ``log_weights``.
+        ``weights``, ``means`` and ``scales``, each of shape (n, K).
     """
-    outputs = np.asarray(outputs, dtype=np.float64)
+    outputs = np.asarray(outputs, dtype=dtype)
     k = int(n_components)
     if outputs.ndim != 2 or outputs.shape[1] != 3 * k:
         raise ValueError(
             f"Head outputs have shape {outputs.shape}, expected (n, 3 * n_components = {3 * k})."
         )
     logits, means, raw = outputs[:, :k], outputs[:, k : 2 * k], outputs[:, 2 * k :]
-    log_weights = logits - special.logsumexp(logits, axis=1, keepdims=True)
+    weights = np.exp(logits - logits.max(axis=1, keepdims=True))
+    weights /= weights.sum(axis=1, keepdims=True)
     return Bunch(
-        weights=np.exp(log_weights),
-        log_weights=log_weights,
-        means=means,
-        scales=np.logaddexp(0.0, raw) + sigma_floor,
+        weights=weights, means=means, scales=np.logaddexp(0, raw) + outputs.dtype.type(sigma_floor)
     )
 
 
+# Numerical Recipes' erfcc: erfc(x) = t exp(-x**2 + P(t)), t = 1 / (1 + x / 2), x >= 0
+_ERFCC = tuple(np.float32(c) for c in (
+    -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398,
+    1.48851587, -0.82215223, 0.17087277,
+))
+
+
+def _normal_tail(z):
+    """``Q(|z|) = P(N(0, 1) > |z|)``, float32, elementwise (a new array)."""
+    x = np.abs(z)
+    x *= np.float32(np.sqrt(0.5))
+    t = x * np.float32(0.5)
+    t += np.float32(1)
+    np.reciprocal(t, out=t)
+    poly = t * _ERFCC[-1]
+    for c in _ERFCC[-2:0:-1]:  # Horner, in place: no temporaries of the (n, K, C) size
+        poly += c
+        poly *= t
+    poly += _ERFCC[0]
+    x *= x
+    poly -= x
+    np.exp(poly, out=poly)
+    poly *= t
+    poly *= np.float32(0.5)
+    return poly
+
+
 def class_log_proba(weights, means, scales, n_classes):
-    """Log of the mixture's mass on every class bin (float64).
+    """Log of the mixture's mass on every class bin (float32).
 
     Class ``k`` owns ``[k - 0.5, k + 0.5]``, class 0 ``(-inf, 0.5]`` and the last class
     ``[n_classes - 1.5, +inf)``.
@@ -66,30 +97,32 @@ def class_log_proba(weights, means, scales, n_classes):
     Parameters
     ----------
     weights, means, scales : ndarray of shape (n, K)
-        Mixture parameters (weights sum to one per row).
+        Mixture parameters (weights sum to one per row), float32.
     n_classes : int
         Number of classes (>= 2).
 
     Returns
     -------
-    ndarray of shape (n, n_classes)
-        Log class probabilities (``-inf`` where a mass is below float64's range), normalized
+    ndarray of shape (n, n_classes), float32
+        Log class probabilities (``-inf`` where a mass is below float32's range), normalized
         so that their ``exp`` sums to one per row.
     """
-    edges = np.arange(1, n_classes, dtype=np.float64) - 0.5  # the C - 1 inner bin edges
-    z = (edges - means[..., None]) / scales[..., None]  # (n, K, C - 1)
-    below = special.ndtr(z)  # mass left of each edge
-    above = special.ndtr(-z)  # mass right of each edge
-    # bin c lies between edges c - 1 and c; measure it on the side away from the mean
-    left_of_mean = z[..., 1:] <= -z[..., :-1]  # centre left of the mean: za + zb <= 0
-    inner = np.where(
-        left_of_mean, below[..., 1:] - below[..., :-1], above[..., :-1] - above[..., 1:]
-    )
-    mass = np.concatenate([below[..., :1], inner, above[..., -1:]], axis=-1)  # (n, K, C)
+    f32 = np.float32
+    weights, means, scales = (np.asarray(a, dtype=f32) for a in (weights, means, scales))
+    edges = np.arange(1, n_classes, dtype=f32) - f32(0.5)  # the C - 1 inner bin edges
+    z = edges - means[..., None]
+    z *= (f32(1) / scales)[..., None]  # (n, K, C - 1)
+    q = _normal_tail(z)
+    below, above = z < 0, z > 0
+    # inner bins: on one side of the mean the difference of the two tails, else 1 - both
+    inner = np.abs(q[..., 1:] - q[..., :-1])
+    np.copyto(inner, f32(1) - q[..., :-1] - q[..., 1:], where=below[..., :-1] & above[..., 1:])
+    first = np.where(below[..., :1], q[..., :1], f32(1) - q[..., :1])
+    last = np.where(above[..., -1:], q[..., -1:], f32(1) - q[..., -1:])
+    mass = np.concatenate([first, inner, last], axis=-1)  # (n, K, C)
     proba = np.einsum("nk,nkc->nc", weights, mass)
     with np.errstate(divide="ignore"):
-        log_proba = np.log(proba)
-    return log_proba - np.log(proba.sum(axis=1, keepdims=True))
+        return np.log(proba) - np.log(proba.sum(axis=1, keepdims=True))
 
 
 def _check_mixture(weights, means, scales):

@@ -187,7 +187,7 @@ callbacks, steps_per_execution, jit_compile
         return tf_class_log_proba(log_weights, means, scales, n_classes)
 
     def head_log_proba_numpy(self, outputs, n_classes):
-        """Return the class log-probabilities with NumPy (float64 internally).
+        """Return the class log-probabilities with NumPy.
 
         Parameters
         ----------
@@ -201,7 +201,7 @@ callbacks, steps_per_execution, jit_compile
         ndarray of shape (n_samples, n_classes)
             Class log-probabilities: the log of the mixture's mass on each bin.
         """
-        p = mixture_from_outputs(outputs, self.n_components, self.sigma_floor)
+        p = mixture_from_outputs(outputs, self.n_components, self.sigma_floor, np.float32)
         return class_log_proba(p.weights, p.means, p.scales, n_classes)
 
     # ------------------------------------------------------------------ mixture outputs
