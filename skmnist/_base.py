@@ -59,7 +59,7 @@ __all__ = ["BaseKerasClassifier"]
 
 # Private state of a fitted estimator: the live Keras model or its archive (after
 # unpickling, until model_ is used), the NumPy copy of the network, the TensorFlow runner.
-_FITTED_PRIVATE = ("_model", "_model_archive", "_network", "_runner")
+_FITTED_PRIVATE = ("_model", "_model_archive", "_network", "_network_stale", "_runner")
 
 # jit_compile="auto" compiles the training step with XLA from this many training samples on.
 _JIT_MIN_SAMPLES = 10_000
@@ -373,11 +373,11 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         Training continues with the optimizer's state (e.g. Adam's moments) otherwise; the
         architecture (layers, ``l2``, ``dropout``) stays that of the network's first fit.
         """
-        current = self.model_.optimizer
+        current = self._keras_model().optimizer
         if type(current) is not _optimizer_class(self.optimizer) or not np.isclose(
             float(current.learning_rate.numpy()), self.learning_rate, rtol=1e-6
         ):
-            self._compile_model(self.model_, n_classes, n_samples)
+            self._compile_model(self._keras_model(), n_classes, n_samples)
 
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=True)
@@ -398,7 +398,7 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         self : object
             The fitted estimator.
         """
-        reuse = self.warm_start and hasattr(self, "model_")
+        reuse = self.warm_start and self.__sklearn_is_fitted__()
         return self._fit(X, y, sample_weight, epochs=self.epochs, reset=not reuse)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -422,7 +422,7 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         self : object
             The estimator, trained one more epoch.
         """
-        first = not hasattr(self, "model_")
+        first = not self.__sklearn_is_fitted__()
         if first and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
         if not first and classes is not None:
@@ -496,7 +496,7 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
                 # allows; the estimator picks it on purpose.
                 warnings.filterwarnings("ignore", module="keras")
                 try:
-                    history = self.model_.fit(
+                    history = self._keras_model().fit(
                         **fit_args,
                         epochs=epochs,
                         callbacks=callbacks,
@@ -584,8 +584,16 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         """The fitted Keras model (the source of truth of the weights; training updates it).
 
         After unpickling, the model is rebuilt from its saved archive on first access (which
-        imports TensorFlow); prediction does not need it.
+        imports TensorFlow); prediction does not need it.  Prediction runs on a NumPy copy
+        of the network, taken at the end of every fit; after the model is handed out here
+        (where its weights may be changed by hand), the next prediction takes the copy anew.
         """
+        model = self._keras_model()
+        self.__dict__["_network_stale"] = True
+        return model
+
+    def _keras_model(self):
+        """The Keras model, rebuilt from its archive if need be (AttributeError if unfitted)."""
         model = self.__dict__.get("_model")
         if model is None:
             data = self.__dict__.get("_model_archive")
@@ -644,10 +652,11 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         prediction never changes the estimator's ``__dict__``.
         """
         self.__dict__.pop("_runner", None)
+        self.__dict__.pop("_network_stale", None)
         self._network = None
         if self._has_numpy_head():
             try:
-                self._network = NumpyNetwork.from_keras(self.model_)
+                self._network = NumpyNetwork.from_keras(self._keras_model())
             except UnsupportedModel:
                 pass
         if self._network is None:
@@ -659,12 +668,14 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
 
         n_classes = len(self.classes_)
         self._runner = PredictionRunner(
-            self.model_, self.n_features_in_,
+            self._keras_model(), self.n_features_in_,
             lambda outputs: self.head_log_proba(outputs, n_classes),
         )
 
     def _run(self, name, X):
         """The head's raw ``"outputs"`` or the class ``"log_proba"`` of validated rows X."""
+        if self.__dict__.get("_network_stale"):
+            self._make_predictor()  # model_ was handed out: its weights may have changed
         if self._network is None:
             return self._runner.run(name, X)
         outputs = self._network.forward(X)
@@ -756,6 +767,7 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         # BaseEstimator.__getstate__ may hand back the live __dict__: copy before editing.
         state = dict(super().__getstate__())
         state.pop("_runner", None)
+        state.pop("_network_stale", None)
         model = state.pop("_model", None)
         if model is not None:
             from ._persistence import model_to_bytes

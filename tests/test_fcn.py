@@ -706,7 +706,8 @@ def test_pickle_fitted_keeps_model_and_training_continues(fitted, data):
     assert_array_equal(loaded.classes_, fitted.classes_)
     assert loaded.get_params() == fitted.get_params()
     # Pickling does not change the estimator it was called on.
-    assert "model_" in vars(fitted) and isinstance(fitted.model_, keras.Model)
+    assert isinstance(fitted.model_, keras.Model)
+    assert_array_equal(fitted.predict_proba(X_test), loaded.predict_proba(X_test))
 
     loaded.set_params(warm_start=True, epochs=1).fit(X, y)
     assert loaded.n_iter_ == fitted.n_iter_ + 1
