@@ -6,7 +6,7 @@ encoding, the fit loop (warm starts, early stopping, history, divergence), the p
 methods, tags and pickling.  The machinery it drives lives in modules of its own: the trunk
 (``_trunk``), the training data pipeline (``_training_data``), the callbacks
 (``_callbacks``), seeding (``_seeding``), the prediction runner (``_prediction``) and the
-serialized model (``_persistence``).
+serialized model (``_keras_archive``).
 
 A network is a subclass that states only its head, the skorch way, by overriding a few
 small, named, public steps (see :class:`BaseKerasClassifier`):
@@ -59,6 +59,11 @@ __all__ = ["BaseKerasClassifier"]
 
 # Private state of a fitted estimator: the live Keras model or its archive (after
 # unpickling, until model_ is used), the NumPy copy of the network, the TensorFlow runner.
+# Version of what __getstate__ writes for a fitted estimator: 1 = the Keras archive
+# ("_model_archive") beside the NumPy network ("_network").  skmnist 0.1 wrote none (the
+# archive under "model_").  A file with a newer layout is refused with a clear message.
+_STATE_LAYOUT = 1
+
 _FITTED_PRIVATE = ("_model", "_model_archive", "_network", "_network_stale", "_runner")
 
 # jit_compile="auto" compiles the training step with XLA from this many training samples on.
@@ -75,6 +80,12 @@ _OPTIMIZERS = {
     "rmsprop": "RMSprop",
     "sgd": "SGD",
 }
+
+def _package_version():
+    from . import __version__
+
+    return __version__
+
 
 def _optimizer_class(name):
     from ._tf import keras
@@ -599,7 +610,7 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
             data = self.__dict__.get("_model_archive")
             if data is None:
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute 'model_'")
-            from ._persistence import model_from_bytes
+            from ._keras_archive import model_from_bytes
 
             model = model_from_bytes(data)
             self.__dict__["_model"] = model
@@ -770,13 +781,22 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         state.pop("_network_stale", None)
         model = state.pop("_model", None)
         if model is not None:
-            from ._persistence import model_to_bytes
+            from ._keras_archive import model_to_bytes
 
             state["_model_archive"] = model_to_bytes(model)
+        if self.__sklearn_is_fitted__():
+            state["_skmnist_layout"] = _STATE_LAYOUT
         return state
 
     def __setstate__(self, state):
         state = dict(state)
+        layout = state.pop("_skmnist_layout", None)
+        if layout is not None and layout > _STATE_LAYOUT:
+            raise ValueError(
+                f"This {type(self).__name__} was saved by a newer skmnist (state layout "
+                f"{layout}; this skmnist {_package_version()} reads up to {_STATE_LAYOUT}). "
+                "Upgrade skmnist to load it."
+            )
         if isinstance(state.get("model_"), bytes):
             # Written by skmnist 0.1 (the archive under "model_", no NumPy copy): rebuilding
             # the NumPy copy needs the Keras model, so this load imports TensorFlow once.
@@ -787,6 +807,28 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
             "_network" not in state or self._network is None
         ):
             self._make_predictor()
+        elif self.__dict__.get("_network") is not None:
+            self._check_network()
+
+    def _check_network(self):
+        """A loaded NumPy network must map n_features_in_ inputs to class log-probabilities.
+
+        A damaged or altered file fails here, at load, with a clear message, rather than at
+        the first prediction or with a silently different model.
+        """
+        try:
+            log_proba = self._run("log_proba", np.zeros((1, self.n_features_in_), np.float32))
+            ok = log_proba.shape == (1, len(self.classes_)) and not np.isnan(log_proba).any()
+        except (ValueError, TypeError, AttributeError, IndexError) as exc:
+            ok, reason = False, f": {exc}"
+        else:
+            reason = f": it gives {log_proba.shape[-1]} classes" if not ok else ""
+        if not ok:
+            raise ValueError(
+                f"The saved {type(self).__name__} is damaged or inconsistent: its network "
+                f"does not map {self.n_features_in_} features to {len(self.classes_)} "
+                f"class probabilities{reason}."
+            )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -69,11 +69,13 @@ def _activation(layer):
 
 
 # ------------------------------------------------------------------ batch-independent products
-# Rows of the probe products (see min_rows); the reference product has at least this many
-# multiply-adds, far above any small-matrix threshold of the common BLAS libraries.
-_REFERENCE_SIZE = 3e7
+# The reference product has at least this many multiply-adds: above the size thresholds of
+# the common BLAS libraries' special kernels (OpenBLAS: 1e6 for small-matrix kernels, 7.3e6
+# for its "direct" sgemm on one core).
+_REFERENCE_SIZE = 1e7
+# Row counts probed, below the reference's
 _PROBE_ROWS = (*range(1, 17), 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536,
-               2048, 3072, 4096, 6144, 8192, 12288, 16384)
+               2048, 3072, 4096, 6144, 8192, 12288, 16384, 24576, 32768)
 
 
 @functools.cache
@@ -84,15 +86,15 @@ def min_rows(k, n):
     for the library's general kernel) against products of ``m`` rows, for growing ``m``.
     The answer is the smallest probed ``m`` from which every larger probe agrees; products
     of fewer rows are padded to it.  Cached per process (the library, not the model,
-    decides it).
+    decides it); costs a few milliseconds per layer shape.
     """
     rng = np.random.default_rng(0)
     weights = rng.standard_normal((k, n)).astype(np.float32)
-    n_ref = max(_PROBE_ROWS[-1], int(_REFERENCE_SIZE // (k * n)) + 1)
+    n_ref = int(_REFERENCE_SIZE // (k * n)) + 1
     probe = rng.standard_normal((n_ref, k)).astype(np.float32)
     reference = probe @ weights
     answer = n_ref
-    for m in reversed(_PROBE_ROWS):
+    for m in reversed([m for m in _PROBE_ROWS if m < n_ref]):
         if not np.array_equal(probe[:m] @ weights, reference[:m]):
             break
         answer = m
@@ -321,3 +323,8 @@ class NumpyNetwork:
                 raise ValueError(f"No layer named {sorted(missing)} in {self.layer_names}.")
             return x, kept
         return x
+
+
+#: Every type a NumPy copy of a network is made of (trusted by skmnist.persistence.load).
+PERSISTED_TYPES = (NumpyNetwork, _Dense, _ActivationOnly, _Reshape, _Flatten, _Rescaling,
+                   _Conv2D, _MaxPool2D)

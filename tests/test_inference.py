@@ -165,7 +165,7 @@ def run_fresh(code, cwd):
 def test_saved_models_load_and_predict_without_tensorflow(mnist, tmp_path):
     from sklearn.pipeline import make_pipeline
 
-    from skmnist import PixelScaler
+    from skmnist import PixelScaler, persistence
 
     X, y, X_test, _ = mnist
     fcn = make_pipeline(PixelScaler(), FCNClassifier((16,), epochs=1, random_state=0))
@@ -174,6 +174,7 @@ def test_saved_models_load_and_predict_without_tensorflow(mnist, tmp_path):
     for name, model in [("fcn", fcn), ("mdn", mdn)]:
         model.fit(X[:300], y[:300])
         joblib.dump(model, tmp_path / f"{name}.joblib")
+        persistence.dump(model, tmp_path / f"{name}.skops")
         np.save(tmp_path / f"{name}_proba.npy", model.predict_proba(X_test[:20]))
     np.save(tmp_path / "X.npy", X_test[:20])
     out = run_fresh(
@@ -182,10 +183,13 @@ def test_saved_models_load_and_predict_without_tensorflow(mnist, tmp_path):
         import joblib
         import numpy as np
         X = np.load("X.npy")
+        from skmnist import persistence
         for name in ("fcn", "mdn"):
             model = joblib.load(name + ".joblib")
             assert np.array_equal(model.predict_proba(X), np.load(name + "_proba.npy")), name
             model.predict(X[:1])
+            safe = persistence.load(name + ".skops")
+            assert np.array_equal(safe.predict_proba(X), np.load(name + "_proba.npy")), name
         mdn = model[-1]
         Z = model[0].transform(X)
         mdn.mixture_params(Z), mdn.sample_values(Z, 3, random_state=0), mdn.sample(Z)

@@ -31,4 +31,6 @@ def model_from_bytes(data):
             f.write(data)
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", module="keras")
-            return keras.saving.load_model(path, compile=True)
+            # safe_mode: an archive that would run arbitrary code (a Lambda layer's
+            # pickled function) is refused rather than loaded
+            return keras.saving.load_model(path, compile=True, safe_mode=True)
