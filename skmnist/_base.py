@@ -27,6 +27,8 @@ Parameters of its own (e.g. the MDN's ``n_components``) are declared in the subc
 that stores them all verbatim is generated from the declarations.
 """
 
+import contextlib
+import functools
 import inspect
 import warnings
 from abc import ABCMeta, abstractmethod
@@ -87,6 +89,16 @@ def _package_version():
     return __version__
 
 
+@functools.cache
+def _mirrored_strategy():
+    """One MirroredStrategy per process: several would share collective-op keys, and the
+    all-reduce of one model's gradients would meet another's."""
+    from ._tf import tf
+
+    devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+    return tf.distribute.MirroredStrategy([d.name for d in devices])
+
+
 def _optimizer_class(name):
     from ._tf import keras
 
@@ -144,7 +156,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
     hidden_layer_sizes, conv_filters, kernel_size, pool_size, image_shape, activation, l2, \
 dropout, optimizer, learning_rate, learning_rate_schedule, batch_size, epochs, \
 early_stopping, validation_fraction, n_iter_no_change, class_weight, warm_start, \
-random_state, verbose, callbacks, steps_per_execution, jit_compile
+random_state, verbose, callbacks, steps_per_execution, jit_compile, strategy
         As in :class:`skmnist.FCNClassifier`.
 
     Examples
@@ -202,6 +214,7 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         "callbacks": [list, None],
         "steps_per_execution": [Interval(Integral, 1, None, closed="left")],
         "jit_compile": ["boolean", StrOptions({"auto"})],
+        "strategy": [StrOptions({"mirrored", "multi_worker"}), callable, None],
     }
 
     def __init_subclass__(cls, **kwargs):
@@ -355,6 +368,25 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         outputs = self.build_head(x, n_classes, seed_offset(seed, HEAD_SEED_OFFSET))
         return keras.Model(inputs, outputs, name=type(self).__name__)
 
+    def _strategy_scope(self):
+        """The scope of the ``strategy`` parameter's ``tf.distribute`` strategy (or none)."""
+        if self.strategy is None:
+            return contextlib.nullcontext()
+        from ._tf import tf
+
+        if callable(self.strategy):
+            strategy = self.strategy()
+            if not isinstance(strategy, tf.distribute.Strategy):
+                raise TypeError(
+                    "strategy must return a tf.distribute.Strategy, got "
+                    f"{type(strategy).__name__}."
+                )
+        elif self.strategy == "multi_worker":
+            strategy = tf.distribute.MultiWorkerMirroredStrategy()
+        else:  # "mirrored": this machine's GPUs, else its logical CPU devices
+            strategy = _mirrored_strategy()
+        return strategy.scope()
+
     def _make_optimizer(self):
         return _optimizer_class(self.optimizer)(learning_rate=self.learning_rate)
 
@@ -374,7 +406,9 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
             optimizer=self._make_optimizer(),
             loss=self.make_loss(n_classes),
             metrics=self.make_metrics(n_classes),
-            steps_per_execution=self.steps_per_execution,
+            # Keras 3's multi-step training loop fails under a tf.distribute strategy ("You
+            # must feed a value for placeholder tensor"): one step per call there.
+            steps_per_execution=1 if self.strategy is not None else self.steps_per_execution,
             jit_compile=bool(jit),
         )
 
@@ -487,8 +521,11 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
 
         with seeded(seed):
             if reset:
-                model = self._build_model(X.shape[1], n_classes, seed)
-                self._compile_model(model, n_classes, len(X))
+                # Variables made inside a strategy's scope are mirrored on its devices; the
+                # model keeps its strategy for every later fit (Keras records it).
+                with self._strategy_scope():
+                    model = self._build_model(X.shape[1], n_classes, seed)
+                    self._compile_model(model, n_classes, len(X))
                 self.model_ = model
                 self.history_ = {}
                 self.n_iter_ = 0
@@ -612,7 +649,8 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute 'model_'")
             from ._keras_archive import model_from_bytes
 
-            model = model_from_bytes(data)
+            with self._strategy_scope():  # training continues on the strategy's devices
+                model = model_from_bytes(data)
             self.__dict__["_model"] = model
             del self.__dict__["_model_archive"]
         return model
@@ -797,6 +835,10 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
                 f"{layout}; this skmnist {_package_version()} reads up to {_STATE_LAYOUT}). "
                 "Upgrade skmnist to load it."
             )
+        for name, parameter in inspect.signature(type(self).__init__).parameters.items():
+            if parameter.default is not inspect.Parameter.empty:
+                # a parameter added since the file was written: its default is how it behaved
+                state.setdefault(name, parameter.default)
         if isinstance(state.get("model_"), bytes):
             # Written by skmnist 0.1 (the archive under "model_", no NumPy copy): rebuilding
             # the NumPy copy needs the Keras model, so this load imports TensorFlow once.

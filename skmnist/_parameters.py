@@ -31,6 +31,7 @@ SHARED_PARAMETERS = {
     "callbacks": None,
     "steps_per_execution": 32,
     "jit_compile": "auto",
+    "strategy": None,
 }
 
 #: The mixture density head's own parameters (:class:`skmnist.MDNClassifier`).

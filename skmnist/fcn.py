@@ -189,6 +189,17 @@ class FCNClassifier(BaseKerasClassifier):
         for dense networks without dropout (XLA's random-number generation and its
         convolutions are slower on CPU than TensorFlow's own kernels); small fits, as in
         cross-validation on a sample, skip it.
+    strategy : {"mirrored", "multi_worker"}, callable or None, default=None
+        Train data-parallel under a ``tf.distribute`` strategy: ``"mirrored"`` copies the
+        network onto every GPU of this machine (or, without a GPU, onto its logical CPU
+        devices) and splits each batch of ``batch_size`` samples among them;
+        ``"multi_worker"`` does the same across machines (``MultiWorkerMirroredStrategy``,
+        configured by the ``TF_CONFIG`` environment variable); a callable returning a
+        ``tf.distribute.Strategy`` selects any other (a callable rather than the strategy
+        itself, so that the estimator can be cloned). None trains on TensorFlow's default
+        device. Prediction does not depend on it (it runs on a NumPy copy of the network).
+        Under a strategy, training runs one step per call (``steps_per_execution`` is not
+        used: Keras's multi-step loop fails under ``tf.distribute``).
 
     Attributes
     ----------
