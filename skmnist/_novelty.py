@@ -14,9 +14,10 @@ The score, chosen by measurement (``benchmarks/bench_ood.py``, ``benchmarks/resu
   noise, photographs and inverted digits drive the units far harder than any digit). Each
   class has its own mean and covariance, shrunk by the Ledoit-Wolf coefficient, fitted on the
   training rows;
-* each distance becomes a tail p-value by its rank among held-out training rows, the two are
-  combined by Fisher's method (``-2 * sum(log p)``), and the combined statistic is again ranked
-  among the held-out rows.
+* each distance becomes a tail p-value by its rank among held-out training rows; the smaller
+  of the two (the view in which the input is more unusual) is again ranked among the held-out
+  rows. Taking the smaller p-value (rather than e.g. Fisher's ``-2 * sum(log p)``) lets an
+  input that is extreme in one view alone reach a novelty of 1.
 
 So ``novelty`` is the share of held-out training-distribution samples whose statistic is lower:
 about uniform on ordinary digits, and ``novelty > 0.99`` flags about 1% of them.
@@ -253,20 +254,21 @@ class NoveltyModel:
         ])
 
     def _combine(self, distances):
-        # Tail p-value of each view: (1 + held-out rows at least as far) / (n + 1), never 0.
+        # Tail p-value of each view: (1 + held-out rows at least as far) / (n + 1), never 0;
+        # the statistic is -log of the smaller one.
         n = self.calibration_distances_.shape[1]
         log_p = [
             np.log((1 + n - np.searchsorted(reference, d, side="left")) / (n + 1))
             for reference, d in zip(self.calibration_distances_, distances)
         ]
-        return -2 * np.sum(log_p, axis=0)  # Fisher's method
+        return -np.min(log_p, axis=0)
 
     def _check_fitted(self):
         if not hasattr(self, "calibration_statistic_"):
             raise NotFittedError("This NoveltyModel is not fitted yet; call fit first.")
 
     def statistic(self, activations):
-        """Fisher's combined statistic (uncalibrated; higher is more novel).
+        """The combined statistic, ``-log`` of the smaller tail p-value (higher is more novel).
 
         Parameters
         ----------
