@@ -124,6 +124,11 @@ class NoveltyModel:
         Most rows held out for calibration; 5,000 resolve a 1% tail to about +-0.15%.
     max_fit : int, default=20000
         Most rows the class statistics are fitted on (a random subsample beyond).
+    max_features : int, default=64
+        A wider layer (e.g. a 400-unit last hidden layer, or convolution features) is first
+        projected on its ``max_features`` leading principal directions (uncentered, so that
+        the direction view keeps its meaning): the fitted matrices and the scoring cost grow
+        with the square of the width.
 
     Attributes
     ----------
@@ -135,6 +140,8 @@ class NoveltyModel:
         Width of the layer.
     n_calibration_ : int
         Number of held-out rows calibrated on.
+    projection_ : ndarray of shape (n_features_, max_features) or None
+        The projection of a layer wider than ``max_features``.
 
     Examples
     --------
@@ -154,11 +161,12 @@ class NoveltyModel:
     """
 
     def __init__(self, layer="hidden_1", calibration_fraction=0.2, max_calibration=5000,
-                 max_fit=20000):
+                 max_fit=20000, max_features=64):
         self.layer = layer
         self.calibration_fraction = calibration_fraction
         self.max_calibration = max_calibration
         self.max_fit = max_fit
+        self.max_features = max_features
 
     @property
     def layers(self):
@@ -172,7 +180,7 @@ class NoveltyModel:
                 and 0 < self.calibration_fraction < 1):
             raise ValueError("calibration_fraction must be a float in (0, 1), got "
                              f"{self.calibration_fraction!r}.")
-        for name in ("max_calibration", "max_fit"):
+        for name in ("max_calibration", "max_fit", "max_features"):
             value = getattr(self, name)
             if not (isinstance(value, Integral) and not isinstance(value, bool) and value >= 2):
                 raise ValueError(f"{name} must be an int >= 2, got {value!r}.")
@@ -244,6 +252,12 @@ class NoveltyModel:
         self.classes_ = np.unique(y[rest])
         self.n_features_ = H.shape[1]
         fit_rows = H[rest].astype(np.float64)
+        self.projection_ = None
+        if self.n_features_ > self.max_features:
+            # leading right singular vectors of the (uncentered) rows
+            _, V = np.linalg.eigh(fit_rows.T @ fit_rows)
+            self.projection_ = V[:, ::-1][:, :self.max_features].astype(np.float32)
+            fit_rows = fit_rows @ self.projection_
         shift, whiten = zip(*(_class_gaussians(view(fit_rows), y[rest], self.classes_)
                               for _, view in _VIEWS))
         # float32 (like the activations): scoring is one product of the two views' whitening
@@ -258,6 +272,8 @@ class NoveltyModel:
         return self
 
     def _distances(self, H):
+        if self.projection_ is not None:
+            H = H @ self.projection_
         return _min_distances(H, self.shift_, self.whiten_)
 
     def _combine(self, distances):

@@ -77,7 +77,8 @@ def test_pickle_round_trip_holds_plain_arrays(synthetic):
     clone = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(clone.score({"h": H}), model.score({"h": H}))
     for value in vars(model).values():
-        assert isinstance(value, (np.ndarray, str, int, float, np.integer, np.floating))
+        assert value is None or isinstance(
+            value, (np.ndarray, str, int, float, np.integer, np.floating))
 
 
 def test_any_labels_and_tiny_classes():
@@ -173,3 +174,21 @@ def test_tiny_network_on_the_sample(mnist):
         rng.random((100, X.shape[1]), dtype=np.float32), verbose=0)})
     assert np.mean(digits > 0.99) < 0.05  # 1,000 unseen digits: few flagged
     assert np.median(noise) > 0.99 and np.mean(noise > 0.99) > 0.9
+
+
+def test_wide_layers_are_projected():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 1500)
+    draw = relu_features(rng, n_classes=3, units_per_class=40)  # 120 units
+    model = NoveltyModel(layer="h", max_features=16).fit({"h": draw(y)}, y, random_state=0)
+    assert model.projection_.shape == (120, 16)
+    assert model.whiten_.shape == (16, 2 * 3 * 16)  # bounded by max_features, not the width
+    ordinary = model.score({"h": draw(rng.integers(0, 3, 1000))})
+    assert abs(np.mean(ordinary > 0.9) - 0.1) < 0.04
+    assert np.median(model.score({"h": draw(y[:200]) * 6})) > 0.99
+    assert NoveltyModel(layer="h").fit({"h": draw(y)}, y, random_state=0).projection_.shape \
+        == (120, 64)  # the default max_features
+
+
+def test_narrow_layers_are_not_projected(synthetic):
+    assert synthetic[0].projection_ is None  # 12 units
