@@ -170,7 +170,14 @@ class NoveltyModel:
 
     @property
     def layers(self):
+        """The layers :meth:`fit` and :meth:`score` read: ``(layer,)``."""
         return (self.layer,)
+
+    @property
+    def max_rows(self):
+        """Most rows :meth:`fit` uses; a caller may subsample to this many before computing
+        activations (the same result in distribution, a cheaper forward pass)."""
+        return self.max_calibration + self.max_fit
 
     # ------------------------------------------------------------------ validation
     def _check_params(self):

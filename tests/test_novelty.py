@@ -190,5 +190,15 @@ def test_wide_layers_are_projected():
         == (120, 64)  # the default max_features
 
 
+def test_at_most_max_rows_are_used():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400)
+    H = np.abs(rng.normal(size=(400, 3)))
+    model = NoveltyModel(layer="h", max_calibration=50, max_fit=100)
+    assert model.max_rows == 150
+    model.fit({"h": H}, y, random_state=0)
+    assert model.n_calibration_ == 50 and model.calibration_statistic_.shape == (50,)
+
+
 def test_narrow_layers_are_not_projected(synthetic):
     assert synthetic[0].projection_ is None  # 12 units
