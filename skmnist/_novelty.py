@@ -114,9 +114,12 @@ class NoveltyModel:
 
     Parameters
     ----------
-    layer : str, default="hidden_1"
+    layer : str or tuple of str, default="hidden_1"
         Name of the layer whose activations are used (the last hidden Dense layer of the
-        trunk, ``hidden_{len(hidden_layer_sizes) - 1}``).
+        trunk, ``hidden_{len(hidden_layer_sizes) - 1}``), or several names, whose activations
+        are put side by side (e.g. ``("hidden_0", "hidden_1")``: measured slightly better on
+        glyph-like images at about 14 times the scoring cost, see
+        ``benchmarks/results/ood.json``).
     calibration_fraction : float, default=0.2
         Share of the rows given to :meth:`fit` held out to calibrate on (never used to fit
         the class statistics), at most ``max_calibration`` rows.
@@ -170,8 +173,8 @@ class NoveltyModel:
 
     @property
     def layers(self):
-        """The layers :meth:`fit` and :meth:`score` read: ``(layer,)``."""
-        return (self.layer,)
+        """The layers :meth:`fit` and :meth:`score` read, a tuple of names."""
+        return (self.layer,) if isinstance(self.layer, str) else tuple(self.layer)
 
     @property
     def max_rows(self):
@@ -181,8 +184,11 @@ class NoveltyModel:
 
     # ------------------------------------------------------------------ validation
     def _check_params(self):
-        if not isinstance(self.layer, str):
-            raise TypeError(f"layer must be a str, got {type(self.layer).__name__}.")
+        if not (isinstance(self.layer, str) or (
+                isinstance(self.layer, tuple) and self.layer
+                and all(isinstance(name, str) for name in self.layer))):
+            raise TypeError(f"layer must be a str or a non-empty tuple of str, got "
+                            f"{self.layer!r}.")
         if not (isinstance(self.calibration_fraction, Real)
                 and 0 < self.calibration_fraction < 1):
             raise ValueError("calibration_fraction must be a float in (0, 1), got "
@@ -198,24 +204,32 @@ class NoveltyModel:
                 "activations must be a mapping {layer name: array of shape (n_samples, "
                 f"n_units)}}, got {type(activations).__name__}."
             )
-        if self.layer not in activations:
+        missing = [name for name in self.layers if name not in activations]
+        if missing:
             raise ValueError(
-                f"activations has no layer {self.layer!r} (it has {sorted(activations)!r})."
+                f"activations has no layer {missing[0]!r} (it has {sorted(activations)!r})."
             )
-        H = np.asarray(activations[self.layer])
-        if H.ndim != 2 or not np.issubdtype(H.dtype, np.number) or H.dtype.kind == "c":
-            raise ValueError(
-                f"activations[{self.layer!r}] must be a real 2-D array (n_samples, n_units), "
-                f"got shape {H.shape} and dtype {H.dtype}."
-            )
+        blocks = []
+        for name in self.layers:
+            H = np.asarray(activations[name])
+            if H.ndim != 2 or not np.issubdtype(H.dtype, np.number) or H.dtype.kind == "c":
+                raise ValueError(
+                    f"activations[{name!r}] must be a real 2-D array (n_samples, n_units), "
+                    f"got shape {H.shape} and dtype {H.dtype}."
+                )
+            H = H.astype(np.float32, copy=False)
+            if not np.isfinite(H).all():
+                raise ValueError(f"activations[{name!r}] contains NaN or infinity.")
+            blocks.append(H)
+        if len({len(H) for H in blocks}) > 1:
+            raise ValueError(f"the layers {self.layers} have different numbers of rows: "
+                             f"{[len(H) for H in blocks]}.")
+        H = blocks[0] if len(blocks) == 1 else np.hstack(blocks)
         if n_features is not None and H.shape[1] != n_features:
             raise ValueError(
-                f"activations[{self.layer!r}] has {H.shape[1]} units; the model was fitted "
+                f"activations of {self.layer!r} have {H.shape[1]} units; the model was fitted "
                 f"on {n_features}."
             )
-        H = H.astype(np.float32, copy=False)
-        if not np.isfinite(H).all():
-            raise ValueError(f"activations[{self.layer!r}] contains NaN or infinity.")
         return H
 
     # ------------------------------------------------------------------ fit / score
@@ -241,7 +255,7 @@ class NoveltyModel:
         y = np.asarray(y)
         if y.ndim != 1 or len(y) != len(H):
             raise ValueError(
-                f"y must be 1-D with one label per row of activations[{self.layer!r}] "
+                f"y must be 1-D with one label per row of the activations of {self.layer!r} "
                 f"({len(H)}), got shape {y.shape}."
             )
         if len(H) < MIN_ROWS:

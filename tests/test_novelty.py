@@ -134,7 +134,7 @@ def test_parameter_validation(params, match):
 
 def test_score_validation(synthetic):
     model = synthetic[0]
-    with pytest.raises(ValueError, match="12 units; the model was fitted on 12|fitted on 12"):
+    with pytest.raises(ValueError, match="have 5 units; the model was fitted on 12"):
         model.score({"h": np.zeros((4, 5))})
     with pytest.raises(ValueError, match="infinity"):
         model.score({"h": np.full((4, 12), np.inf)})
@@ -188,6 +188,23 @@ def test_wide_layers_are_projected():
     assert np.median(model.score({"h": draw(y[:200]) * 6})) > 0.99
     assert NoveltyModel(layer="h").fit({"h": draw(y)}, y, random_state=0).projection_.shape \
         == (120, 64)  # the default max_features
+
+
+def test_several_layers_side_by_side():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 600)
+    a, b = np.abs(rng.normal(size=(600, 4))), np.abs(rng.normal(size=(600, 3)))
+    both = NoveltyModel(layer=("a", "b")).fit({"a": a, "b": b}, y, random_state=0)
+    assert both.layers == ("a", "b") and both.n_features_ == 7
+    stacked = NoveltyModel(layer="ab").fit({"ab": np.hstack([a, b])}, y, random_state=0)
+    probe = {"a": a[:50] * 2, "b": b[:50], "ab": np.hstack([a[:50] * 2, b[:50]])}
+    np.testing.assert_array_equal(both.score(probe), stacked.score(probe))
+    with pytest.raises(ValueError, match="different numbers of rows"):
+        both.score({"a": a[:5], "b": b[:4]})
+    with pytest.raises(ValueError, match="no layer 'b'"):
+        both.score({"a": a[:5]})
+    with pytest.raises(TypeError, match="tuple of str"):
+        NoveltyModel(layer=()).fit({"a": a}, y)
 
 
 def test_at_most_max_rows_are_used():
