@@ -1,0 +1,345 @@
+"""Novelty of an input relative to the training data, from a fitted network's hidden features.
+
+A classifier's probabilities say which digit an input most resembles, not whether it is a digit
+at all: shown a letter, a photograph or noise, a network trained on MNIST often stays confident.
+:class:`NoveltyModel` fits a density of the training data in the feature space of one hidden
+layer (the last hidden Dense layer by default) and reads it back as a *calibrated* novelty in
+[0, 1].
+
+The score, chosen by measurement (``benchmarks/bench_ood.py``, ``benchmarks/results/ood.json``):
+
+* two class-conditional Gaussian distances on the layer's features ``h``: the Mahalanobis
+  distance to the nearest class of ``h / ||h||`` (the *pattern* of active units: where a
+  letter or a scribble differs from every digit) and of ``h`` itself (also its magnitude:
+  noise, photographs and inverted digits drive the units far harder than any digit). Each
+  class has its own mean and covariance, shrunk by the Ledoit-Wolf coefficient, fitted on the
+  training rows;
+* each distance becomes a tail p-value by its rank among held-out training rows; the smaller
+  of the two (the view in which the input is more unusual) is again ranked among the held-out
+  rows. Taking the smaller p-value (rather than e.g. Fisher's ``-2 * sum(log p)``) lets an
+  input that is extreme in one view alone reach a novelty of 1.
+
+So ``novelty`` is the share of held-out training-distribution samples whose statistic is lower:
+about uniform on ordinary digits, and ``novelty > 0.99`` flags about 1% of them.
+
+Only NumPy (and scikit-learn's Ledoit-Wolf coefficient, itself NumPy) is used: fitting and
+scoring never import TensorFlow; the fitted state is a handful of plain arrays that pickle with
+the estimator.
+"""
+
+from collections.abc import Mapping
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.covariance import ledoit_wolf_shrinkage
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import check_random_state
+
+__all__ = ["NoveltyModel"]
+
+# Fewest rows fit() accepts: a few to fit the class statistics, a few to calibrate on.
+MIN_ROWS = 10
+# Rows scored per block: bounds the (rows, views, classes, units) float32 array scoring builds
+# (8192 rows x 400 values for the default 20-unit layer: 13 MB).
+_SCORE_BLOCK = 8192
+# Eigenvalues of a class covariance are floored at this share of their mean (dead ReLU units
+# have zero variance in every class; a zero would make the whitening infinite).
+_EIG_FLOOR = 1e-6
+_EPS = 1e-12
+
+
+def _normalized(H):
+    return H / (np.linalg.norm(H, axis=1, keepdims=True) + _EPS)
+
+
+# The feature maps whose class-conditional distances are combined, in this order.
+_VIEWS = (("direction", _normalized), ("raw", lambda H: H))
+
+
+def _class_gaussians(Z, y, classes):
+    """Per-class means and whitening matrices (shrunk covariance), stacked.
+
+    Returns ``shift`` of shape (n_classes, d) and ``whiten`` of shape (d, n_classes * d) such
+    that the squared Mahalanobis distance of row ``z`` to class ``c`` is
+    ``||(z @ whiten)[c] - shift[c]||^2``.
+    """
+    d = Z.shape[1]
+    pooled = []
+    stats = []
+    for c in classes:
+        Zc = Z[y == c]
+        mu = Zc.mean(axis=0)
+        pooled.append(Zc - mu)
+        stats.append((mu, Zc))
+    pooled = np.concatenate(pooled)
+    shared = pooled.T @ pooled / max(len(pooled) - 1, 1)
+    shift, whiten = [], []
+    for mu, Zc in stats:
+        if len(Zc) > 2:
+            R = Zc - mu
+            a = float(ledoit_wolf_shrinkage(R, assume_centered=True))
+            cov = R.T @ R / (len(R) - 1)
+        else:  # too few rows for a covariance of its own: the classes' shared one
+            a, cov = 0.1, shared
+        cov = (1 - a) * cov + a * np.trace(cov) / d * np.eye(d)
+        w, V = np.linalg.eigh(cov)
+        w = np.maximum(w, _EIG_FLOOR * max(w.mean(), _EPS))
+        W = V / np.sqrt(w)
+        whiten.append(W)
+        shift.append(mu @ W)
+    return np.stack(shift), np.concatenate(whiten, axis=1)
+
+
+def _min_distances(H, shift, whiten):
+    """Squared Mahalanobis distance of every row to its nearest class, in every view.
+
+    One float32 product serves both views: whitening is linear, so the direction view's
+    ``(h / ||h||) @ W`` is ``(h @ W) / ||h||``.
+
+    Returns an array of shape (n_views, n_samples).
+    """
+    n_views, n_classes, d = shift.shape
+    out = np.empty((n_views, len(H)), np.float32)
+    for start in range(0, len(H), _SCORE_BLOCK):
+        block = H[start:start + _SCORE_BLOCK]
+        proj = (block @ whiten).reshape(len(block), n_views, n_classes, d)
+        proj[:, 0] /= (np.linalg.norm(block, axis=1) + _EPS)[:, None, None]
+        proj -= shift
+        out[:, start:start + _SCORE_BLOCK] = np.einsum("nvcd,nvcd->vnc", proj, proj).min(-1)
+    return out
+
+
+class NoveltyModel:
+    """Calibrated novelty of inputs from one hidden layer's activations of a fitted network.
+
+    Parameters
+    ----------
+    layer : str or tuple of str, default="hidden_1"
+        Name of the layer whose activations are used (the last hidden Dense layer of the
+        trunk, ``hidden_{len(hidden_layer_sizes) - 1}``), or several names, whose activations
+        are put side by side (e.g. ``("hidden_0", "hidden_1")``: measured slightly better on
+        glyph-like images at about 14 times the scoring cost, see
+        ``benchmarks/results/ood.json``).
+    calibration_fraction : float, default=0.2
+        Share of the rows given to :meth:`fit` held out to calibrate on (never used to fit
+        the class statistics), at most ``max_calibration`` rows.
+    max_calibration : int, default=5000
+        Most rows held out for calibration; 5,000 resolve a 1% tail to about +-0.15%.
+    max_fit : int, default=20000
+        Most rows the class statistics are fitted on (a random subsample beyond).
+    max_features : int, default=64
+        A wider layer (e.g. a 400-unit last hidden layer, or convolution features) is first
+        projected on its ``max_features`` leading principal directions (uncentered, so that
+        the direction view keeps its meaning): the fitted matrices and the scoring cost grow
+        with the square of the width.
+
+    Attributes
+    ----------
+    layers : tuple of str
+        The layers :meth:`fit` and :meth:`score` need, ``(layer,)``.
+    classes_ : ndarray of shape (n_classes,)
+        The labels seen by :meth:`fit`.
+    n_features_ : int
+        Width of the layer.
+    n_calibration_ : int
+        Number of held-out rows calibrated on.
+    projection_ : ndarray of shape (n_features_, max_features) or None
+        The projection of a layer wider than ``max_features``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmnist._novelty import NoveltyModel
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 3, 2000)
+    >>> H = np.abs(rng.normal(size=(2000, 8)) + 3 * np.eye(8)[y])  # ReLU-like features
+    >>> model = NoveltyModel(layer="hidden_1").fit({"hidden_1": H}, y, random_state=0)
+    >>> model.layers
+    ('hidden_1',)
+    >>> ordinary = np.abs(rng.normal(size=(5, 8)) + 3 * np.eye(8)[[0, 1, 2, 0, 1]])
+    >>> bool(model.score({"hidden_1": ordinary}).max() < 1)
+    True
+    >>> model.score({"hidden_1": np.full((1, 8), 40.0)})  # nothing like the training data
+    array([1.])
+    """
+
+    def __init__(self, layer="hidden_1", calibration_fraction=0.2, max_calibration=5000,
+                 max_fit=20000, max_features=64):
+        self.layer = layer
+        self.calibration_fraction = calibration_fraction
+        self.max_calibration = max_calibration
+        self.max_fit = max_fit
+        self.max_features = max_features
+
+    @property
+    def layers(self):
+        """The layers :meth:`fit` and :meth:`score` read, a tuple of names."""
+        return (self.layer,) if isinstance(self.layer, str) else tuple(self.layer)
+
+    @property
+    def max_rows(self):
+        """Most rows :meth:`fit` uses; a caller may subsample to this many before computing
+        activations (the same result in distribution, a cheaper forward pass)."""
+        return self.max_calibration + self.max_fit
+
+    # ------------------------------------------------------------------ validation
+    def _check_params(self):
+        if not (isinstance(self.layer, str) or (
+                isinstance(self.layer, tuple) and self.layer
+                and all(isinstance(name, str) for name in self.layer))):
+            raise TypeError(f"layer must be a str or a non-empty tuple of str, got "
+                            f"{self.layer!r}.")
+        if not (isinstance(self.calibration_fraction, Real)
+                and 0 < self.calibration_fraction < 1):
+            raise ValueError("calibration_fraction must be a float in (0, 1), got "
+                             f"{self.calibration_fraction!r}.")
+        for name in ("max_calibration", "max_fit", "max_features"):
+            value = getattr(self, name)
+            if not (isinstance(value, Integral) and not isinstance(value, bool) and value >= 2):
+                raise ValueError(f"{name} must be an int >= 2, got {value!r}.")
+
+    def _features(self, activations, n_features=None):
+        if not isinstance(activations, Mapping):
+            raise TypeError(
+                "activations must be a mapping {layer name: array of shape (n_samples, "
+                f"n_units)}}, got {type(activations).__name__}."
+            )
+        missing = [name for name in self.layers if name not in activations]
+        if missing:
+            raise ValueError(
+                f"activations has no layer {missing[0]!r} (it has {sorted(activations)!r})."
+            )
+        blocks = []
+        for name in self.layers:
+            H = np.asarray(activations[name])
+            if H.ndim != 2 or not np.issubdtype(H.dtype, np.number) or H.dtype.kind == "c":
+                raise ValueError(
+                    f"activations[{name!r}] must be a real 2-D array (n_samples, n_units), "
+                    f"got shape {H.shape} and dtype {H.dtype}."
+                )
+            H = H.astype(np.float32, copy=False)
+            if not np.isfinite(H).all():
+                raise ValueError(f"activations[{name!r}] contains NaN or infinity.")
+            blocks.append(H)
+        if len({len(H) for H in blocks}) > 1:
+            raise ValueError(f"the layers {self.layers} have different numbers of rows: "
+                             f"{[len(H) for H in blocks]}.")
+        H = blocks[0] if len(blocks) == 1 else np.hstack(blocks)
+        if n_features is not None and H.shape[1] != n_features:
+            raise ValueError(
+                f"activations of {self.layer!r} have {H.shape[1]} units; the model was fitted "
+                f"on {n_features}."
+            )
+        return H
+
+    # ------------------------------------------------------------------ fit / score
+    def fit(self, activations, y, *, random_state=None):
+        """Fit the class statistics on part of the rows and calibrate on the rest.
+
+        Parameters
+        ----------
+        activations : mapping of str to ndarray of shape (n_samples, n_units)
+            The network's activations of the training rows; only ``activations[layer]``
+            is read.
+        y : array-like of shape (n_samples,)
+            Their labels (any values; each distinct one is a class).
+        random_state : int, RandomState instance or None, default=None
+            Seeds the split into fitting and calibration rows (and the subsample).
+
+        Returns
+        -------
+        self : NoveltyModel
+        """
+        self._check_params()
+        H = self._features(activations)
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != len(H):
+            raise ValueError(
+                f"y must be 1-D with one label per row of the activations of {self.layer!r} "
+                f"({len(H)}), got shape {y.shape}."
+            )
+        if len(H) < MIN_ROWS:
+            raise ValueError(
+                f"NoveltyModel needs at least {MIN_ROWS} rows to fit and calibrate, got "
+                f"{len(H)}."
+            )
+        rng = check_random_state(random_state)
+        order = rng.permutation(len(H))
+        n_cal = int(min(self.max_calibration,
+                        max(np.ceil(self.calibration_fraction * len(H)), MIN_ROWS // 2)))
+        cal, rest = order[:n_cal], order[n_cal:]
+        rest = rest[:self.max_fit]
+
+        self.classes_ = np.unique(y[rest])
+        self.n_features_ = H.shape[1]
+        fit_rows = H[rest].astype(np.float64)
+        self.projection_ = None
+        if self.n_features_ > self.max_features:
+            # leading right singular vectors of the (uncentered) rows
+            _, V = np.linalg.eigh(fit_rows.T @ fit_rows)
+            self.projection_ = V[:, ::-1][:, :self.max_features].astype(np.float32)
+            fit_rows = fit_rows @ self.projection_
+        shift, whiten = zip(*(_class_gaussians(view(fit_rows), y[rest], self.classes_)
+                              for _, view in _VIEWS))
+        # float32 (like the activations): scoring is one product of the two views' whitening
+        # matrices side by side, (n_features, n_views * n_classes * n_features)
+        self.shift_ = np.stack(shift).astype(np.float32)
+        self.whiten_ = np.concatenate(whiten, axis=1).astype(np.float32)
+
+        distances = self._distances(H[cal])
+        self.calibration_distances_ = np.sort(distances, axis=1)
+        self.calibration_statistic_ = np.sort(self._combine(distances))
+        self.n_calibration_ = n_cal
+        return self
+
+    def _distances(self, H):
+        if self.projection_ is not None:
+            H = H @ self.projection_
+        return _min_distances(H, self.shift_, self.whiten_)
+
+    def _combine(self, distances):
+        # Tail p-value of each view: (1 + held-out rows at least as far) / (n + 1), never 0;
+        # the statistic is -log of the smaller one.
+        n = self.calibration_distances_.shape[1]
+        log_p = [
+            np.log((1 + n - np.searchsorted(reference, d, side="left")) / (n + 1))
+            for reference, d in zip(self.calibration_distances_, distances)
+        ]
+        return -np.min(log_p, axis=0)
+
+    def _check_fitted(self):
+        if not hasattr(self, "calibration_statistic_"):
+            raise NotFittedError("This NoveltyModel is not fitted yet; call fit first.")
+
+    def statistic(self, activations):
+        """The combined statistic, ``-log`` of the smaller tail p-value (higher is more novel).
+
+        Parameters
+        ----------
+        activations : mapping of str to ndarray of shape (n_samples, n_units)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        self._check_fitted()
+        return self._combine(self._distances(self._features(activations, self.n_features_)))
+
+    def score(self, activations):
+        """Calibrated novelty: the share of held-out training rows whose statistic is lower.
+
+        Parameters
+        ----------
+        activations : mapping of str to ndarray of shape (n_samples, n_units)
+            The network's activations of the rows to score; only ``activations[layer]``
+            is read.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Values in [0, 1]; about uniform on inputs like the training data, near 1 on
+            inputs unlike it.
+        """
+        t = self.statistic(activations)
+        ranks = np.searchsorted(self.calibration_statistic_, t, side="left")
+        return ranks / len(self.calibration_statistic_)
