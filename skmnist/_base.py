@@ -38,7 +38,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import check_random_state, compute_sample_weight
+from sklearn.utils import Bunch, check_random_state, compute_sample_weight
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -49,9 +49,11 @@ from sklearn.utils.validation import (
 )
 
 from ._inference import NumpyNetwork, UnsupportedModel
+from ._novelty import MIN_ROWS as _NOVELTY_MIN_ROWS
+from ._novelty import NoveltyModel
 from ._parameters import SHARED_PARAMETERS
 from ._sampling import check_n_draws, inverse_cdf_draw
-from ._seeding import HEAD_SEED_OFFSET, seed_offset, seeded
+from ._seeding import HEAD_SEED_OFFSET, NOVELTY_SEED_OFFSET, seed_offset, seeded
 
 # TensorFlow is imported by the methods that build, train or (for heads without a NumPy
 # counterpart) run the Keras model, never at import: a saved estimator loads and predicts
@@ -66,12 +68,14 @@ __all__ = ["BaseKerasClassifier"]
 # archive under "model_").  A file with a newer layout is refused with a clear message.
 _STATE_LAYOUT = 1
 
-_FITTED_PRIVATE = ("_model", "_model_archive", "_network", "_network_stale", "_runner")
+_FITTED_PRIVATE = ("_model", "_model_archive", "_network", "_network_stale", "_runner",
+                   "_novelty", "_novelty_unavailable")
 
 # jit_compile="auto" compiles the training step with XLA from this many training samples on.
 _JIT_MIN_SAMPLES = 10_000
 # Log-probabilities are floored here, so predict_proba (their exp) never underflows to 0.
 _LOG_TINY = np.float32(np.log(np.finfo(np.float32).tiny))
+_TINY64 = np.finfo(np.float64).tiny
 
 _ACTIVATIONS = {"relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu", "linear"}
 # optimizer parameter -> class name in keras.optimizers
@@ -570,7 +574,41 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile, strategy
         self.n_iter_ += len(history.epoch)
         self.loss_ = self.history_["loss"][-1] if self.history_.get("loss") else np.nan
         self._make_predictor()
+        self._fit_novelty(X, y_enc, seed)
         return self
+
+    def _fit_novelty(self, X, y, seed):
+        """Fit the novelty statistics on the features of this call's rows (see _novelty).
+
+        Refitted after every fit and partial_fit: training moves the features, and
+        statistics of an earlier network would no longer describe the current one.
+        """
+        self._novelty, self._novelty_unavailable = None, None
+        if self._network is None:
+            self._novelty_unavailable = (
+                "the network predicts through TensorFlow (its head has no "
+                "head_log_proba_numpy, or a layer the NumPy copy does not know)"
+            )
+            return
+        names = [n for n in self._network.layer_names if n.startswith("hidden_")]
+        if not names:
+            names = [n for n in self._network.layer_names if n == "features"]
+        if not names:
+            self._novelty_unavailable = "the network has no hidden layer to read features from"
+            return
+        if len(X) < _NOVELTY_MIN_ROWS:
+            self._novelty_unavailable = (
+                f"the last fit or partial_fit saw {len(X)} samples; novelty needs at least "
+                f"{_NOVELTY_MIN_ROWS}"
+            )
+            return
+        novelty = NoveltyModel(layer=names[-1])
+        rng = np.random.RandomState(seed_offset(seed, NOVELTY_SEED_OFFSET))
+        rows = np.arange(len(X))
+        if len(X) > novelty.max_rows:  # NoveltyModel uses no more: a cheaper forward pass
+            rows = np.sort(rng.choice(len(X), novelty.max_rows, replace=False))
+        _, features = self._network.forward(X[rows], keep=novelty.layers)
+        self._novelty = novelty.fit(features, y[rows], random_state=rng)
 
     def _forget_fit(self):
         """Remove every fitted attribute (and the network's copies): back to unfitted."""
@@ -649,6 +687,7 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile, strategy
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute 'model_'")
             from ._keras_archive import model_from_bytes
 
+            self._register_keras_objects()
             with self._strategy_scope():  # training continues on the strategy's devices
                 model = model_from_bytes(data)
             self.__dict__["_model"] = model
@@ -666,6 +705,13 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile, strategy
             raise AttributeError("model_")
         self.__dict__.pop("_model", None)
         self.__dict__.pop("_model_archive", None)
+
+    def _register_keras_objects(self):
+        """Import the modules whose Keras objects (losses, metrics, layers) the archive names.
+
+        A head whose training side is imported lazily overrides this, so that rebuilding the
+        Keras model from a pickle finds its registered classes.
+        """
 
     def __sklearn_is_fitted__(self):
         return "_model" in self.__dict__ or "_model_archive" in self.__dict__
@@ -732,6 +778,69 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile, strategy
             return outputs
         log_proba = self.head_log_proba_numpy(outputs, len(self.classes_))
         return np.asarray(log_proba, dtype=np.float32)
+
+    def _forward_with_features(self, X, layers):
+        """Head outputs, class log-probabilities and the named layers' features, one pass."""
+        if self.__dict__.get("_network_stale"):
+            self._make_predictor()
+        if self._network is None:
+            return self._runner.run("outputs", X), self._runner.run("log_proba", X), {}
+        if layers:
+            outputs, features = self._network.forward(X, keep=layers)
+        else:
+            outputs, features = self._network.forward(X), {}
+        log_proba = self.head_log_proba_numpy(outputs, len(self.classes_))
+        return outputs, np.asarray(log_proba, dtype=np.float32), features
+
+    def predict_uncertainty(self, X):
+        """Return per-input uncertainty figures: ambiguity between classes and novelty.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        uncertainty : Bunch
+            Arrays of shape (n_samples,):
+
+            - ``entropy``: entropy (nats) of ``predict_proba``: high when the network hesitates
+              between classes (ranks likely errors among ordinary inputs);
+            - ``max_proba``: probability of the predicted class;
+            - ``novelty``: how unlike the training data the input is, in [0, 1]: the share of
+              held-out training samples that are less unusual, read from the last hidden
+              layer's features (so ``novelty > 0.99`` flags about 1% of ordinary inputs, and
+              inputs that are not digits at all score near 1). Fitted with every fit and
+              partial_fit. Absent, with a warning saying why, when the model has no
+              novelty statistics (e.g. saved by skmnist 0.1: refit it).
+
+            :class:`~skmnist.MDNClassifier` adds its mixture's moments.
+        """
+        X = self._validate_predict_input(X)
+        novelty = self.__dict__.get("_novelty")
+        layers = novelty.layers if novelty is not None else ()
+        outputs, log_proba, features = self._forward_with_features(X, layers)
+        proba = np.exp(np.maximum(log_proba, _LOG_TINY).astype(np.float64))
+        result = Bunch(
+            # 0 * log(0) is 0: clip at the smallest positive double so no NaN appears.
+            entropy=-np.sum(proba * np.log(np.clip(proba, _TINY64, None)), axis=1),
+            max_proba=proba.max(axis=1),
+        )
+        if novelty is not None:
+            result["novelty"] = novelty.score(features)
+        else:
+            reason = self.__dict__.get("_novelty_unavailable") or (
+                "the model was saved by a version of skmnist without novelty statistics "
+                "(0.1); refit it"
+            )
+            warnings.warn(f"novelty is unavailable: {reason}.", UserWarning, stacklevel=2)
+        result.update(self._head_uncertainty(outputs))
+        return result
+
+    def _head_uncertainty(self, outputs):
+        """Further uncertainty figures of a head, from its raw outputs (none by default)."""
+        return {}
 
     def _validate_predict_input(self, X):
         check_is_fitted(self)

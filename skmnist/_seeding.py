@@ -15,6 +15,8 @@ HIDDEN_SEED_OFFSET = 0
 DROPOUT_SEED_OFFSET = 100
 CONV_SEED_OFFSET = 200
 HEAD_SEED_OFFSET = 1000
+# the novelty statistics' subsample and calibration split (skmnist._novelty)
+NOVELTY_SEED_OFFSET = 2000
 
 
 def seed_offset(seed, offset):

@@ -15,8 +15,6 @@ from ._parameters import MDN_PARAMETERS
 
 __all__ = ["MDNClassifier"]
 
-_TINY = np.finfo(np.float64).tiny
-
 
 class MDNClassifier(BaseKerasClassifier):
     """Mixture density network classifier: class probabilities, samples and uncertainty.
@@ -253,7 +251,7 @@ callbacks, steps_per_execution, jit_compile, strategy
         return sample_mixture(p.weights, p.means, p.scales, n_draws, random_state)
 
     def predict_uncertainty(self, X):
-        """Return per-input uncertainty figures of the predictive distribution.
+        """Return per-input uncertainty figures: ambiguity, novelty and the mixture's spread.
 
         Parameters
         ----------
@@ -267,22 +265,19 @@ callbacks, steps_per_execution, jit_compile, strategy
 
             - ``entropy``: entropy (nats) of ``predict_proba``;
             - ``max_proba``: probability of the predicted class;
+            - ``novelty``: how unlike the training data the input is, in [0, 1] (see
+              :meth:`BaseKerasClassifier.predict_uncertainty`);
             - ``mean``: the mixture's mean digit value;
             - ``aleatoric_variance``: within-component variance, ``sum_k w_k sigma_k**2``;
             - ``multimodality_variance``: between-component variance,
               ``sum_k w_k (mu_k - mean)**2`` (large when components disagree);
             - ``total_variance``: their sum, the mixture's variance.
         """
-        X = self._validate_predict_input(X)
-        proba = np.exp(self._run("log_proba", X).astype(np.float64))
-        p = self._mixture(X)
-        moments = mixture_moments(p.weights, p.means, p.scales)
-        return Bunch(
-            # 0 * log(0) is 0: clip at the smallest positive double so no NaN appears.
-            entropy=-np.sum(proba * np.log(np.clip(proba, _TINY, None)), axis=1),
-            max_proba=proba.max(axis=1),
-            mean=moments["mean"],
-            aleatoric_variance=moments["aleatoric_variance"],
-            multimodality_variance=moments["multimodality_variance"],
-            total_variance=moments["total_variance"],
-        )
+        return super().predict_uncertainty(X)
+
+    def _register_keras_objects(self):
+        from . import _mixture  # noqa: F401  (registers the losses and the metric)
+
+    def _head_uncertainty(self, outputs):
+        p = mixture_from_outputs(outputs, self.n_components, self.sigma_floor)
+        return mixture_moments(p.weights, p.means, p.scales)

@@ -40,7 +40,8 @@ def trusted_types():
     -------
     names : list of str
         Fully qualified type names, as :func:`skops.io.load`'s ``trusted`` expects: the
-        estimators, the transformers and the layers of the NumPy copy of a fitted network.
+        estimators, the transformers, the layers of the NumPy copy of a fitted network and
+        its novelty statistics.
 
     Examples
     --------
@@ -48,12 +49,13 @@ def trusted_types():
     >>> "skmnist.fcn.FCNClassifier" in trusted_types()
     True
     """
-    from . import _inference
+    from . import _inference, _novelty
     from .fcn import FCNClassifier
     from .mdn import MDNClassifier
     from .preprocessing import PixelScaler
 
-    types = [FCNClassifier, MDNClassifier, PixelScaler, *_inference.PERSISTED_TYPES]
+    types = [FCNClassifier, MDNClassifier, PixelScaler, _novelty.NoveltyModel,
+             *_inference.PERSISTED_TYPES]
     return sorted(_type_name(t) for t in types)
 
 
@@ -114,7 +116,7 @@ def load(file, trusted=None):
         return sio.load(file, trusted=[*trusted_types(), *(trusted or [])])
     except UntrustedTypesFoundException as exc:
         raise ValueError(
-            f"The file holds types that are not trusted: {exc}. Load it with "
+            f"The file holds types that are not trusted: {str(exc).rstrip('.')}. Load it with "
             "trusted=[...] naming them only if you trust the file's source."
         ) from None
     except (zipfile.BadZipFile, EOFError, KeyError) as exc:

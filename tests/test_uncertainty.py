@@ -1,0 +1,104 @@
+"""predict_uncertainty on both networks: novelty fitted with every fit, and its bad inputs."""
+
+import os
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from skmnist import FCNClassifier, MDNClassifier
+
+LEGACY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+
+
+@pytest.fixture(scope="module", params=[FCNClassifier, MDNClassifier])
+def fitted(request, mnist):
+    X, y, _, _ = mnist
+    est = request.param((64, 20), epochs=4, random_state=0)
+    return est.fit(X[:3000] / np.float32(255), y[:3000])
+
+
+def test_novelty_is_calibrated_on_digits_and_flags_non_digits(fitted, mnist):
+    X_test = mnist[2] / np.float32(255)
+    novelty = fitted.predict_uncertainty(X_test).novelty
+    assert novelty.shape == (len(X_test),)
+    assert novelty.min() >= 0 and novelty.max() <= 1
+    # held-out digits: roughly uniform, few flagged at the documented 0.99 reading
+    assert 0.35 < np.median(novelty) < 0.75
+    assert (novelty > 0.99).mean() < 0.04
+    rng = np.random.RandomState(0)
+    noise = rng.rand(200, 784).astype(np.float32)
+    inverted = 1 - X_test[:200]
+    for images in (noise, inverted):
+        assert (fitted.predict_uncertainty(images).novelty > 0.99).mean() > 0.9
+
+
+def test_uncertainty_fields(fitted, mnist):
+    X_test = mnist[2][:50] / np.float32(255)
+    u = fitted.predict_uncertainty(X_test)
+    expected = {"entropy", "max_proba", "novelty"}
+    if isinstance(fitted, MDNClassifier):
+        expected |= {"mean", "aleatoric_variance", "multimodality_variance", "total_variance"}
+    assert set(u) == expected
+    proba = fitted.predict_proba(X_test)
+    assert_allclose(u.max_proba, proba.max(axis=1), rtol=1e-6)
+    assert np.all(u.entropy >= 0)
+
+
+def test_novelty_pickles_and_is_deterministic(fitted, mnist):
+    X, y, X_test, _ = mnist
+    X_test = X_test[:100] / np.float32(255)
+    loaded = pickle.loads(pickle.dumps(fitted))
+    assert_array_equal(loaded.predict_uncertainty(X_test).novelty,
+                       fitted.predict_uncertainty(X_test).novelty)
+    again = type(fitted)(**fitted.get_params()).fit(X[:3000] / np.float32(255), y[:3000])
+    assert_array_equal(again.predict_uncertainty(X_test).novelty,
+                       fitted.predict_uncertainty(X_test).novelty)
+
+
+def test_partial_fit_refits_novelty_and_says_when_it_cannot(mnist):
+    X, y, X_test, _ = mnist
+    X, X_test = X[:1000] / np.float32(255), X_test[:100] / np.float32(255)
+    clf = FCNClassifier((32, 8), random_state=0).partial_fit(X, y[:1000], classes=np.arange(10))
+    first = clf.predict_uncertainty(X_test).novelty
+    clf.partial_fit(X, y[:1000])
+    assert not np.array_equal(clf.predict_uncertainty(X_test).novelty, first)
+    clf.partial_fit(X[:5], y[:5])  # too few rows to fit the statistics of this network
+    with pytest.warns(UserWarning, match="novelty is unavailable: .*saw 5 samples"):
+        u = clf.predict_uncertainty(X_test)
+    assert "novelty" not in u and "entropy" in u
+
+
+def test_model_saved_by_0_1_says_why_novelty_is_missing(mnist):
+    est = joblib.load(os.path.join(LEGACY, "legacy_0.1.0_mdn.joblib"))
+    X_test = mnist[2][:10] / np.float32(255)
+    with pytest.warns(UserWarning, match="novelty is unavailable.*0.1.*refit"):
+        u = est.predict_uncertainty(X_test)
+    assert_allclose(u.max_proba, est.predict_proba(X_test).max(axis=1), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "bad, error, match",
+    [
+        (np.zeros((3, 783)), ValueError, "783 features"),
+        (np.full((3, 784), np.nan), ValueError, "NaN"),
+        (np.zeros((0, 784)), ValueError, "0 sample"),
+    ],
+)
+def test_predict_uncertainty_validates_like_predict_proba(fitted, bad, error, match):
+    with pytest.raises(error, match=match):
+        fitted.predict_proba(bad)
+    with pytest.raises(error, match=match):
+        fitted.predict_uncertainty(bad)
+
+
+def test_predict_uncertainty_needs_a_fitted_model():
+    from sklearn.exceptions import NotFittedError
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(NotFittedError):
+            FCNClassifier().predict_uncertainty(np.zeros((2, 784)))
