@@ -36,6 +36,7 @@ from skmnist._mixture import DiscretizedMixtureNLL, MixtureAccuracy, MixtureDens
 from skmnist._tf import keras
 
 UNCERTAINTY_KEYS = {
+    "novelty",
     "entropy",
     "max_proba",
     "mean",
