@@ -39,6 +39,11 @@ def _rss_mb():
     return psutil.Process().memory_info().rss / 2**20
 
 
+def _second_half_growth(values):
+    """MB gained from the middle of ``values`` to its end (after any warm-up)."""
+    return round(float(values[-1] - values[len(values) // 2]), 1)
+
+
 def _slope(values):
     """MB per step of a least-squares line through ``values`` (after the first tenth)."""
     values = np.asarray(values, dtype=float)
@@ -144,7 +149,8 @@ def main():
     for variant in ("released", "unreleased", "clear_session"):
         run = _in_child("fits", args.fits, variant)
         rss = run["rss_mb"]
-        run.update(first_mb=rss[0], last_mb=rss[-1], growth_mb_per_fit=round(_slope(rss), 3))
+        run.update(first_mb=rss[0], last_mb=rss[-1], growth_mb_per_fit=round(_slope(rss), 3),
+                   growth_mb_second_half=_second_half_growth(rss))
         results["fits"][variant] = run
         report(f"{args.fits} fits, {variant}: RSS first -> last, MB per fit",
                f"{rss[0]:.0f} -> {rss[-1]:.0f} MB, {run['growth_mb_per_fit']:+.3f}")
@@ -152,14 +158,17 @@ def main():
     run = _in_child("predictions", args.predictions)
     rss = run["rss_mb_every_100"]
     run["growth_mb_per_100_calls"] = round(_slope(rss), 3)
+    run["growth_mb_second_half"] = _second_half_growth(rss)
     results["predictions"] = run
     report(f"{args.predictions} predictions (1-1000 rows): RSS first -> last",
-           f"{rss[0]:.0f} -> {rss[-1]:.0f} MB, {run['growth_mb_per_100_calls']:+.3f} / 100")
+           f"{rss[0]:.0f} -> {rss[-1]:.0f} MB, {run['growth_mb_second_half']:+.1f} MB in "
+           "the second half")
 
     if not args.skip_full:
         run = _in_child("epochs", args.epochs)
         rss = run["rss_mb_per_epoch"]
         run["growth_mb_per_epoch_after_first"] = round(_slope(rss), 3)
+        run["growth_mb_second_half"] = _second_half_growth(rss)
         results["epochs"] = run
         report(f"full MNIST, {args.epochs} epochs: RSS after epoch 1 -> {args.epochs}",
                f"{rss[0]:.0f} -> {rss[-1]:.0f} MB, {run['growth_mb_per_epoch_after_first']:+.3f}"
