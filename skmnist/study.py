@@ -205,8 +205,11 @@ class _Context:
         return make_pipeline(PixelScaler(), clf)
 
     def fitted(self, name, pipeline=None, label=None):
-        """The fitted pipeline ``name``, trained on first use (``pipeline``, or the network
-        ``name`` of :meth:`pipeline`) unless :meth:`fit_on_scheduler` trained it already."""
+        """The fitted pipeline ``name``, trained here on first use unless already trained.
+
+        ``pipeline`` is what to train (default: the network ``name`` of :meth:`pipeline`);
+        :meth:`fit_on_scheduler` may have trained it on a Dask worker before.
+        """
         if name not in self.models:
             model = self.pipeline(name) if pipeline is None else pipeline
             self.models[name] = self.fit(model, label or name.upper())
