@@ -509,7 +509,8 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile, strategy
         return X, y_encoded, sample_weight
 
     def _fit(self, X, y, sample_weight, *, epochs, reset, classes=None):
-        from ._callbacks import StopOnNonFinite
+        from ._callbacks import LastEpochState, StopOnNonFinite
+        from ._tracing import released_training_graphs
 
         X, y_enc, sample_weight = self._validate_training_data(X, y, sample_weight, reset, classes)
         n_classes = len(self.classes_)
@@ -536,14 +537,17 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile, strategy
             else:
                 self._refresh_optimizer(n_classes, len(X))
             fit_args = self._fit_data(X, y_enc, sample_weight, seed)
-            stopper = StopOnNonFinite()
+            stopper, last_epoch = StopOnNonFinite(), LastEpochState()
+            schedule = self._schedule_callbacks(epochs)
             callbacks = [
                 stopper,
-                *self._schedule_callbacks(epochs),
+                last_epoch,
+                *schedule,
                 *self._early_stopping_callbacks(),
                 *(self.callbacks or []),
             ]
-            with warnings.catch_warnings():
+            interrupted = False
+            with warnings.catch_warnings(), released_training_graphs(self._keras_model()):
                 # Keras warns when a given epoch count is shorter than steps_per_execution
                 # allows; the estimator picks it on purpose.
                 warnings.filterwarnings("ignore", module="keras")
@@ -554,11 +558,28 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile, strategy
                         callbacks=callbacks,
                         verbose=min(int(self.verbose), 2),
                     )
+                    logs, completed = history.history, len(history.epoch)
+                except KeyboardInterrupt:
+                    # As MLPClassifier does: stop, warn and return a usable estimator (here
+                    # the one of the last completed epoch, not of a half-trained one).
+                    interrupted = True
+                    last_epoch.restore()
+                    for callback in schedule:  # Keras skips on_train_end when fit raises
+                        callback.on_train_end()
+                    logs, completed = last_epoch.logs, last_epoch.completed
                 finally:
                     # The user's callbacks would otherwise keep a reference to model_, and
                     # pickling the estimator would store the network a second time.
                     for callback in self.callbacks or []:
                         callback.set_model(None)
+        if interrupted:
+            warnings.warn(
+                f"Training interrupted by user (KeyboardInterrupt) after {completed} of "
+                f"{epochs} epochs: the estimator keeps the weights "
+                "of the last completed epoch.",
+                UserWarning,
+                stacklevel=4,
+            )
 
         if stopper.diverged_at is not None:
             epoch, batch = stopper.diverged_at
@@ -569,9 +590,9 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile, strategy
                 f"batch {batch + 1}. Try a smaller learning_rate (now {self.learning_rate}), "
                 "a larger l2, or scaling the inputs (skmnist.PixelScaler)."
             )
-        for key, values in history.history.items():
+        for key, values in logs.items():
             self.history_.setdefault(key, []).extend(float(v) for v in values)
-        self.n_iter_ += len(history.epoch)
+        self.n_iter_ += completed
         self.loss_ = self.history_["loss"][-1] if self.history_.get("loss") else np.nan
         self._make_predictor()
         self._fit_novelty(X, y_enc, seed)

@@ -100,6 +100,12 @@ def _build_parser():
         help="report folder (created; a previous report there is replaced)",
     )
     run.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS",
+        help="address of a Dask scheduler (e.g. tcp://10.0.0.5:8786): train the study's "
+        "independent networks (FCN, MDN, the two of the regularization step) at once on its "
+        "workers; needs the dask extra (pip install 'skmnist[dask]')",
+    )
+    run.add_argument(
         "--verbose", action="store_true", help="show Keras's line per training epoch"
     )
     run.add_argument(
@@ -190,7 +196,7 @@ def run(args, out=None):
             conv_filters=args.conv_filters, l2=args.l2,
             study_l2=args.study_l2, n_components=args.n_components,
             random_state=args.random_state, min_accuracy=min_accuracy, dataset=name,
-            verbose=2 if args.verbose else 0, log=log,
+            verbose=2 if args.verbose else 0, log=log, scheduler=args.scheduler,
         )
         total = time.perf_counter() - started
         write_report(result, folder.staging, total_seconds=total)
@@ -236,7 +242,7 @@ def main(argv=None):
         parser.error("--verbose and --quiet exclude each other")
     try:
         metrics = run(args)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, ImportError) as exc:
         print(f"skmnist: error: {exc}", file=sys.stderr)
         return 1
     if metrics.get("model_saved") is False:

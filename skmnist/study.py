@@ -47,6 +47,9 @@ _TITLES = {
 # The penalty the original work compared against no penalty, on both hidden layers.
 ORIGINAL_L2 = 0.01
 
+# Seconds to wait for a Dask scheduler (run_study's scheduler=) before giving up.
+_SCHEDULER_TIMEOUT = 30
+
 # Digits shown in the MDN's sample histograms: this many of the least and of the most certain.
 _N_UNCERTAIN_SHOWN = 5
 
@@ -156,6 +159,13 @@ class StudyResult:
         return None if evaluation is None else evaluation.numbers["accuracy"]
 
 
+def _timed_fit(model, X, y):
+    """Fit ``model`` and return it with the seconds it took (runs on a Dask worker too)."""
+    start = time.perf_counter()
+    model.fit(X, y)
+    return model, time.perf_counter() - start
+
+
 class _Context:
     """Data, settings and the networks trained so far, shared by the steps."""
 
@@ -175,33 +185,70 @@ class _Context:
             verbose=s["verbose"],
         )
 
-    def fitted(self, name):
-        """The fitted pipeline ``name`` ("fcn" or "mdn"), trained on first use."""
+    def pipeline(self, name):
+        """The unfitted pipeline ``name`` ("fcn" or "mdn"): PixelScaler + the network."""
+        from sklearn.pipeline import make_pipeline
+
+        from .preprocessing import PixelScaler
+
+        params = self.estimator_params()
+        if name == "mdn":
+            from .mdn import MDNClassifier
+
+            clf = MDNClassifier(
+                l2=self.settings["l2"], n_components=self.settings["n_components"], **params
+            )
+        else:
+            from .fcn import FCNClassifier
+
+            clf = FCNClassifier(l2=self.settings["l2"], **params)
+        return make_pipeline(PixelScaler(), clf)
+
+    def fitted(self, name, pipeline=None, label=None):
+        """The fitted pipeline ``name``, trained here on first use unless already trained.
+
+        ``pipeline`` is what to train (default: the network ``name`` of :meth:`pipeline`);
+        :meth:`fit_on_scheduler` may have trained it on a Dask worker before.
+        """
         if name not in self.models:
-            from sklearn.pipeline import make_pipeline
-
-            from .preprocessing import PixelScaler
-
-            params = self.estimator_params()
-            if name == "mdn":
-                from .mdn import MDNClassifier
-
-                clf = MDNClassifier(
-                    l2=self.settings["l2"], n_components=self.settings["n_components"], **params
-                )
-            else:
-                from .fcn import FCNClassifier
-
-                clf = FCNClassifier(l2=self.settings["l2"], **params)
-            self.models[name] = self.fit(make_pipeline(PixelScaler(), clf), name.upper())
+            model = self.pipeline(name) if pipeline is None else pipeline
+            self.models[name] = self.fit(model, label or name.upper())
         return self.models[name][0]
 
     def fit(self, model, label):
-        start = time.perf_counter()
-        model.fit(self.train.data, self.train.target)
-        seconds = time.perf_counter() - start
+        model, seconds = _timed_fit(model, self.train.data, self.train.target)
         self.log(f"      trained {label} in {seconds:.1f} s")
         return model, seconds
+
+    def fit_on_scheduler(self, jobs, address):
+        """Train independent pipelines at once on the Dask scheduler at ``address``.
+
+        ``jobs`` maps a name to ``(label, unfitted pipeline)``; each becomes one joblib task
+        under joblib's ``dask`` backend, and :meth:`fitted` then finds them trained.
+        """
+        try:
+            import joblib
+            from distributed import Client
+        except ImportError:
+            raise ImportError(
+                "Sending the study's fits to a Dask scheduler needs dask.distributed: "
+                "pip install 'skmnist[dask]'."
+            ) from None
+        try:
+            client = Client(address, timeout=_SCHEDULER_TIMEOUT)
+        except (OSError, ValueError) as exc:
+            raise OSError(f"Cannot reach the Dask scheduler at {address!r}: {exc}") from None
+        names = list(jobs)
+        X, y = self.train.data, self.train.target
+        self.log(f"      training {', '.join(jobs[n][0] for n in names)} on the Dask "
+                 f"scheduler at {address} ...")
+        with client, joblib.parallel_backend("dask", client=client):
+            results = joblib.Parallel(n_jobs=len(names))(
+                joblib.delayed(_timed_fit)(jobs[name][1], X, y) for name in names
+            )
+        for name, (model, seconds) in zip(names, results):
+            self.models[name] = (model, seconds)
+            self.log(f"      trained {jobs[name][0]} in {seconds:.1f} s (on a Dask worker)")
 
     def fit_seconds(self, name):
         return self.models[name][1]
@@ -362,12 +409,8 @@ def _step_errors(ctx):
     return section
 
 
-def _step_regularization(ctx):
-    from sklearn.base import clone
-
-    from .plotting import TrainingCurvesDisplay
-
-    base = ctx.fitted("fcn")
+def _regularization_runs(ctx):
+    """The step's two networks, unfitted: name -> (model key, label, pipeline)."""
     l2 = ctx.settings["study_l2"]
     # The validation split is the estimators' own early-stopping hold-out, with a patience as
     # long as the run, so every epoch is trained and recorded.
@@ -378,10 +421,23 @@ def _step_regularization(ctx):
     }
     runs = {}
     for name, penalty in ((f"L2 {l2:g}", l2), ("no L2", 0.0)):
-        model = clone(base).set_params(
-            **{f"{base.steps[-1][0]}__{k}": v for k, v in {**curves, "l2": penalty}.items()}
+        model = ctx.pipeline("fcn")
+        model.set_params(
+            **{f"{model.steps[-1][0]}__{k}": v for k, v in {**curves, "l2": penalty}.items()}
         )
-        runs[name] = ctx.fit(model, f"FCN with {name}")
+        runs[name] = (f"regularization: {name}", f"FCN with {name}", model)
+    return runs
+
+
+def _step_regularization(ctx):
+    from .plotting import TrainingCurvesDisplay
+
+    ctx.fitted("fcn")  # the network of step 2, which the two runs vary
+    l2 = ctx.settings["study_l2"]
+    runs = {
+        name: (ctx.fitted(key, pipeline, label), ctx.fit_seconds(key))
+        for name, (key, label, pipeline) in _regularization_runs(ctx).items()
+    }
     names = list(runs)
     display = TrainingCurvesDisplay.from_estimators(
         [runs[n][0] for n in names], labels=names, colors=["red", "blue"]
@@ -622,6 +678,20 @@ def _step_evaluation(ctx):
     )
 
 
+def _independent_fits(ctx, chosen):
+    """The fits the ``chosen`` steps need, none depending on another: name -> (label, model)."""
+    needs_fcn = bool(set(chosen) & {"network", "errors", "regularization", "mdn"})
+    jobs = {}
+    if needs_fcn or ("evaluation" in chosen and ctx.settings["model"] == "fcn"):
+        jobs["fcn"] = ("FCN", ctx.pipeline("fcn"))
+    if "mdn" in chosen or ("evaluation" in chosen and ctx.settings["model"] == "mdn"):
+        jobs["mdn"] = ("MDN", ctx.pipeline("mdn"))
+    if "regularization" in chosen:
+        for key, label, pipeline in _regularization_runs(ctx).values():
+            jobs[key] = (label, pipeline)
+    return jobs
+
+
 _STEP_FUNCTIONS = {
     "data": _step_data,
     "network": _step_network,
@@ -651,6 +721,7 @@ def run_study(
     dataset="MNIST",
     verbose=0,
     log=None,
+    scheduler=None,
 ):
     """Run the chosen steps of the digit study on one train/test split.
 
@@ -682,6 +753,12 @@ see the estimators
         Keras's progress output while training (0 silent, 1 bar, 2 a line per epoch).
     log : callable, default=None
         Called with a line of progress text per step (e.g. ``print``); None is silent.
+    scheduler : str, default=None
+        Address of a Dask scheduler (e.g. ``"tcp://10.0.0.5:8786"``). When given, the
+        independent fits that the chosen steps need (the FCN, the MDN, the two networks of
+        ``regularization``) are trained at once on its workers, through joblib's ``dask``
+        backend, before the steps run; the results are the same as in one process. Needs the
+        ``dask`` extra.
 
     Returns
     -------
@@ -720,6 +797,8 @@ see the estimators
     log = log or (lambda line: None)
     ctx = _Context(train, test, settings, log)
     chosen = [s for s in STEPS if s in steps]
+    if scheduler is not None:
+        ctx.fit_on_scheduler(_independent_fits(ctx, chosen), scheduler)
     sections = []
     for number, key in enumerate(chosen, start=1):
         log(f"[{number}/{len(chosen)}] {_TITLES[key]} ...")

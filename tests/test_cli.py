@@ -204,7 +204,7 @@ def test_help_explains_every_option():
     for option in ["--steps", "--model", "--full", "--data-home", "--no-download", "--epochs",
                    "--batch-size", "--learning-rate", "--learning-rate-schedule",
                    "--conv-filters", "--l2", "--study-l2", "--n-components", "--random-state",
-                   "--min-accuracy", "--output", "--verbose", "--quiet"]:
+                   "--min-accuracy", "--output", "--scheduler", "--verbose", "--quiet"]:
         assert option in result.stdout
     assert result.stderr == ""
 
