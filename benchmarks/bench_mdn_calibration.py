@@ -73,6 +73,9 @@ VARIANTS = {
         "mdn", {"n_components": 20}, {"mean_kernel": 0.0, "scale_kernel": 0.0}),
 }
 
+#: the variants fitted with every seed (the others with the first seed only)
+CONFIRM = ["fcn", "mdn", "mdn_previous_default"]
+
 
 def make_estimator(name, seed, epochs):
     """The estimator of variant ``name``: a skmnist network or the benchmark's MDN subclass."""
@@ -283,6 +286,36 @@ def evaluate(name, seed, out, y_test):
     return rows
 
 
+def seed_means(table, seeds):
+    """Every row's metrics averaged over the seeds it was run with (all of ``seeds``)."""
+    out = {}
+    for key in dict.fromkeys(k.rsplit(" [seed", 1)[0] for k in table):
+        rows = [table.get(f"{key} [seed {s}]") for s in seeds]
+        if any(r is None for r in rows):
+            continue
+        out[key] = {m: float(np.mean([r[m] for r in rows]))
+                    for m in ("accuracy", "nll", "brier", "aurc", "ece")}
+        fits = [r["fit_s"] for r in rows if r.get("fit_s") is not None]
+        out[key]["fit_s"] = float(np.mean(fits)) if fits else None
+    return out
+
+
+def targets(table, seeds):
+    """The issue's target per seed: NLL and AURC within 10% of the FCN's, accuracy >= 98.0%."""
+    out = {}
+    for name in ("mdn", "mdn_previous_default"):
+        for seed in seeds:
+            fcn, mdn = table.get(f"fcn [seed {seed}]"), table.get(f"{name} [seed {seed}]")
+            if fcn is None or mdn is None:
+                continue
+            t = {"nll_ratio": mdn["nll"] / fcn["nll"], "aurc_ratio": mdn["aurc"] / fcn["aurc"],
+                 "brier_ratio": mdn["brier"] / fcn["brier"], "accuracy": mdn["accuracy"]}
+            t["met"] = bool(t["nll_ratio"] <= 1.1 and t["aurc_ratio"] <= 1.1
+                            and t["accuracy"] >= 0.98)
+            out.setdefault(name, {})[seed] = t
+    return out
+
+
 def print_table(table):
     head = f"{'variant':<44}{'acc':>8}{'NLL':>8}{'Brier':>8}{'AURC':>9}{'ECE':>7}{'fit s':>7}"
     print("\n" + head + "\n" + "-" * len(head))
@@ -295,23 +328,30 @@ def print_table(table):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4],
+                        help="random_state values of the --confirm variants; the other "
+                             "variants run with the first one only")
+    parser.add_argument("--confirm", nargs="*", default=CONFIRM, choices=list(VARIANTS),
+                        help="variants run with every seed")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--cache", default="/tmp/skmnist_mdn_calibration")
     parser.add_argument("--quick", action="store_true", help="2 epochs, fcn and mdn only")
     parser.add_argument("--name", default="mdn_calibration", help="results file name")
     args = parser.parse_args(argv)
     if args.quick:
-        args.epochs, args.variants = 2, ["fcn", "mdn"]
+        args.epochs, args.variants, args.seeds = 2, ["fcn", "mdn"], args.seeds[:1]
 
     data = load_full_mnist()
     y_test = data[3].astype(int)
     results = {"machine": machine(), "epochs": args.epochs, "seeds": args.seeds,
+               "confirmed_on_every_seed": args.confirm,
                "variants": {v: {"network": VARIANTS[v][0], "params": VARIANTS[v][1],
                                 "head_options": VARIANTS[v][2]} for v in args.variants},
                "table": {}}
     for seed in args.seeds:
         for name in args.variants:
+            if seed != args.seeds[0] and name not in args.confirm:
+                continue
             out = fit_or_load(name, seed, args.epochs, data, args.cache)
             rows = evaluate(name, seed, out, y_test)
             for key, row in rows.items():
@@ -320,6 +360,16 @@ def main(argv=None):
                    f"{rows[name]['accuracy']:.4f} / {rows[name]['nll']:.4f} / "
                    f"{rows[name]['aurc']:.5f}")
     print_table(results["table"])
+    if len(args.seeds) > 1:
+        results["seed_means"] = seed_means(results["table"], args.seeds)
+        print(f"\nMeans over seeds {args.seeds}:")
+        print_table(results["seed_means"])
+    results["targets"] = targets(results["table"], args.seeds)
+    for name, rows in results["targets"].items():
+        for seed, t in rows.items():
+            report(f"{name} vs fcn, seed {seed}: NLL / AURC ratio, accuracy, met",
+                   f"{t['nll_ratio']:.3f} / {t['aurc_ratio']:.3f}, {t['accuracy']:.4f}, "
+                   f"{t['met']}")
     save(args.name if not args.quick else f"{args.name}_quick", results)
 
 

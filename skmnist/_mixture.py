@@ -1,6 +1,7 @@
 """The mixture density head of :class:`MDNClassifier`: layer, losses, metric and numerics.
 
-:func:`build_mixture_head` makes the layer, :class:`DiscretizedMixtureNLL` and
+:func:`build_mixture_head` makes the layer (its kernel initializer is
+:class:`MixtureHeadKernel`), :class:`DiscretizedMixtureNLL` and
 :class:`MixtureDensityNLL` are the two training objectives, :class:`MixtureAccuracy` the
 training metric; :func:`class_log_proba` turns head outputs into class log-probabilities,
 :func:`sample_mixture` and :func:`mixture_moments` serve sampling and uncertainty.
@@ -363,7 +364,7 @@ def initial_head_bias(n_components, n_classes, sigma_floor, init_sigma=None):
         The floor :func:`split_head` adds to every scale.
     init_sigma : float, default=None
         Initial scale of every component (must exceed ``sigma_floor``).  ``None`` uses
-        :func:`default_init_sigma`: the spacing between initial means, at least 0.5.
+        :func:`default_init_sigma`: 0.3 times the spacing between initial means, at least 0.3.
 
     Returns
     -------

@@ -43,10 +43,13 @@ class MDNClassifier(BaseKerasClassifier):
         Units of the hidden layers.
     n_components : int, default=10
         Number of Gaussian components of the mixture. The original network used 5; with one
-        component per digit the head starts out like a softmax over the digits (each
-        component on its own digit, see the initialization below) and reaches a higher
-        accuracy. Measured figures: ``benchmarks/results/mdn.json`` (``grid_search``) and
-        the documentation's performance page.
+        component per digit the head starts out like a softmax over the digits and reaches a
+        higher accuracy: component ``k`` starts on digit ``k`` for every input (the head's
+        bias sets the means, and the kernel's mean columns start at zero), so the mixing
+        weights act like the softmax's logits while each component's mean and scale still
+        learn per input. Measured figures: ``benchmarks/results/mdn.json``
+        (``grid_search``), ``benchmarks/results/mdn_calibration.json`` (the initialization)
+        and the documentation's performance page.
     sigma_floor : float, default=1e-2
         Lower bound added to every component's standard deviation (numerical safety).
     objective : {"discretized", "density"}, default="discretized"
