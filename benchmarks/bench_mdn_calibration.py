@@ -2,9 +2,21 @@
 
 Fits :class:`~skmnist.FCNClassifier` and variants of :class:`~skmnist.MDNClassifier` on full
 MNIST (official split, same ``random_state``, same epochs) and scores their ``predict_proba``
-on the test set with :func:`skmnist.metrics.classification_summary`.  Each MDN variant changes
-one thing against the default: the head's initialization (initial scale, the kernel of the
-mean and scale columns), ``sigma_floor``, ``n_components``, the learning-rate schedule.
+on the test set with :func:`skmnist.metrics.classification_summary`.
+
+* ``fcn``: the softmax network's defaults; ``mdn``: the MDN's defaults as the package has them
+  now (the head's mean columns start with a zero kernel,
+  :class:`~skmnist._mixture.MixtureHeadKernel`);
+* ``mdn_previous_default``: the MDN as it was before (Glorot uniform kernel over the whole
+  head, the same draws for the other columns);
+* every other ``mdn_*`` variant changes one thing against ``mdn_previous_default`` (or, for
+  ``mdn_zero_kernel_*``, against it with the mean and scale columns' kernel zero): the
+  head's initialization (initial scale, kernel of the mean or scale columns, logit columns
+  drawn as the softmax head's), ``sigma_floor``, ``n_components``, the learning-rate
+  schedule.  ``fcn_constant_lr`` is the softmax network without the cosine schedule.
+
+The ``--confirm`` variants (``fcn``, ``mdn``, ``mdn_previous_default``) run with every seed of
+``--seeds`` and are averaged over them too; the others with the first seed only.
 Post-hoc rows rescale a fitted model's outputs without retraining:
 
 * ``+T``: temperature scaling of the class log-probabilities (``softmax(log p / T)``), the
@@ -221,6 +233,17 @@ def scores(y_test, log_p, fit_s=None):
 
     s = classification_summary(y_test, y_prob=np.exp(log_p), labels=np.arange(10))
     row = {k: s[k] for k in ("accuracy", "nll", "brier", "aurc", "ece")}
+    # where the probability not on the label goes: to the numerically neighbouring digits
+    # (where a Gaussian bin leaks) or to the others
+    p = np.exp(log_p)
+    rows = np.arange(len(y_test))
+    neighbours = np.zeros_like(p, dtype=bool)
+    for step in (-1, 1):
+        c = y_test + step
+        ok = (c >= 0) & (c < p.shape[1])
+        neighbours[rows[ok], c[ok]] = True
+    row["mass_on_neighbour_digits"] = float(np.mean(np.sum(p * neighbours, axis=1)))
+    row["mass_off_label"] = float(np.mean(1.0 - p[rows, y_test]))
     row["fit_s"] = None if fit_s is None else round(float(fit_s), 1)
     return row
 
