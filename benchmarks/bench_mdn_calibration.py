@@ -6,9 +6,10 @@ on the test set with :func:`skmnist.metrics.classification_summary`.
 
 * ``fcn``: the softmax network's defaults; ``mdn``: the MDN's defaults as the package has them
   now (the head's mean columns start with a zero kernel,
-  :class:`~skmnist._mixture.MixtureHeadKernel`);
+  :class:`~skmnist._mixture.MixtureHeadKernel`, and the components with scale 0.1,
+  :func:`~skmnist._mixture.default_init_sigma`);
 * ``mdn_previous_default``: the MDN as it was before (Glorot uniform kernel over the whole
-  head, the same draws for the other columns);
+  head, the same draws for the other columns; initial scale 0.3);
 * every other ``mdn_*`` variant changes one thing against ``mdn_previous_default`` (or, for
   ``mdn_zero_kernel_*``, against it with the mean and scale columns' kernel zero): the
   head's initialization (initial scale, kernel of the mean or scale columns, logit columns
@@ -72,6 +73,11 @@ VARIANTS = {
     "mdn_zero_scale_kernel": ("mdn", {}, {"scale_kernel": 0.0}),
     "mdn_small_mean_scale_kernel": ("mdn", {}, {"mean_kernel": 0.1, "scale_kernel": 0.1}),
     "mdn_softmax_logit_kernel": ("mdn", {}, {"logit_kernel_fan_out": "classes"}),
+    # the package's default head (zero mean columns) with a smaller initial scale: components
+    # start as pure bins (mass 1 - 6e-7 inside), optionally with the scale columns zero too
+    "mdn_zero_mean_kernel_init_sigma_0.1": ("mdn", {}, {"mean_kernel": 0.0, "init_sigma": 0.1}),
+    # the package's default head with fewer components (the original network's 5)
+    "mdn_zero_mean_kernel_k5": ("mdn", {"n_components": 5}, {"mean_kernel": 0.0}),
     # combinations with the zero mean/scale kernel
     "mdn_zero_kernel_init_sigma_0.1": (
         "mdn", {}, {"mean_kernel": 0.0, "scale_kernel": 0.0, "init_sigma": 0.1}),
@@ -89,6 +95,13 @@ VARIANTS = {
 CONFIRM = ["fcn", "mdn", "mdn_previous_default"]
 
 
+def previous_init_sigma(n_components, n_classes, sigma_floor):
+    """The initial scale the package used before (0.3 for one component per class)."""
+    span = float(n_classes - 1)
+    spacing = span / (n_components - 1) if n_components > 1 else span / 2.0
+    return max(0.3 * max(spacing, 1.0), 2.0 * float(sigma_floor))
+
+
 def make_estimator(name, seed, epochs):
     """The estimator of variant ``name``: a skmnist network or the benchmark's MDN subclass."""
     from skmnist import FCNClassifier, MDNClassifier
@@ -99,13 +112,16 @@ def make_estimator(name, seed, epochs):
         """MDNClassifier whose head initialization is set by ``_bench`` options.
 
         Without options: the head as it was before :class:`~skmnist._mixture.MixtureHeadKernel`
-        (Glorot uniform over all ``3 K`` columns, the same draws).
+        and the initial scale 0.1 for K >= n_classes: Glorot uniform over all ``3 K`` columns
+        (the same draws) and :func:`previous_init_sigma`.
         """
 
         def build_head(self, x, n_classes, seed):
             opts = getattr(self, "_bench", {})
             k = self.n_components
-            bias = initial_head_bias(k, n_classes, self.sigma_floor, opts.get("init_sigma"))
+            floor = self.sigma_floor
+            init_sigma = opts.get("init_sigma", previous_init_sigma(k, n_classes, floor))
+            bias = initial_head_bias(k, n_classes, floor, init_sigma)
             fan_in = int(x.shape[-1])
             # the default head's kernel (Glorot uniform of the whole Dense(3K), same seed) ...
             kernel = np.array(keras.initializers.GlorotUniform(seed=seed)((fan_in, 3 * k)))

@@ -330,21 +330,26 @@ def _softplus_inverse(x):
 def default_init_sigma(n_components, n_classes, sigma_floor=0.0):
     """Initial component scale used by :func:`initial_head_bias` when none is given.
 
-    0.3 times the spacing between neighbouring initial means, ``(n_classes - 1) / (K - 1)``
-    (half the label range for ``K = 1``) but at least 0.3 (a third of a class bin), and at
-    least ``2 * sigma_floor``.  With one component
-    per class (``K = n_classes``, spacing 1) each component starts out owning its class bin
-    (90% of its mass inside it) and the mixing weights act like softmax logits: on full MNIST
-    this reached 98.05% test accuracy against 97.46% when starting from sigma = spacing.
-    With fewer components than classes the choice mattered little (K=5: 97.39% for both
-    0.5 and 1.0).
+    * At least one component per class (``K >= n_classes``, initial means at most one class
+      apart): 0.1.  A component then starts as a pure class bin (all but 6e-7 of its mass
+      inside ``[k - 0.5, k + 0.5]``) and the mixture starts as a softmax over the classes: a
+      label's loss reaches only its own bin's component, and no component is pulled towards
+      a neighbouring class.  From 0.3 (10% of a component's mass on the neighbouring bins)
+      a component could drift onto the next digit and end up serving two digits, which cost
+      accuracy and calibration on full MNIST (``benchmarks/results/mdn_calibration.json``:
+      ``mdn`` against ``mdn_zero_mean_kernel``).
+    * Fewer components than classes: 0.3 times the spacing between neighbouring initial
+      means, ``(n_classes - 1) / (K - 1)`` (half the label range for ``K = 1``), since each
+      component has to cover several classes (K=5 on full MNIST: 97.39% for both 0.5 and
+      1.0).
+
+    Always at least ``2 * sigma_floor``.
     """
     k = int(n_components)
     span = float(n_classes - 1)
     spacing = span / (k - 1) if k > 1 else span / 2.0
-    # spacing capped below at 1: with more components than classes (spacing < 1) a scale of
-    # 0.3 x spacing would start the components far narrower than a class bin.
-    return max(0.3 * max(spacing, 1.0), 2.0 * float(sigma_floor))
+    sigma = 0.1 if k >= n_classes else 0.3 * spacing
+    return max(sigma, 2.0 * float(sigma_floor))
 
 
 def initial_head_bias(n_components, n_classes, sigma_floor, init_sigma=None):
@@ -364,7 +369,8 @@ def initial_head_bias(n_components, n_classes, sigma_floor, init_sigma=None):
         The floor :func:`split_head` adds to every scale.
     init_sigma : float, default=None
         Initial scale of every component (must exceed ``sigma_floor``).  ``None`` uses
-        :func:`default_init_sigma`: 0.3 times the spacing between initial means, at least 0.3.
+        :func:`default_init_sigma`: 0.1 with at least one component per class, else 0.3
+        times the spacing between initial means.
 
     Returns
     -------

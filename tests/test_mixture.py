@@ -388,10 +388,18 @@ def test_initial_head_bias():
     np.testing.assert_allclose(np.exp(log_w), 1 / k, rtol=1e-6)
     np.testing.assert_allclose(means, np.linspace(0, N_CLASSES - 1, k))
     np.testing.assert_allclose(scales, 0.3 * 2.25, rtol=1e-6)  # 0.3 x the spacing of means
-    # one component per class: each starts on its own class bin with sigma 0.3
-    scales10 = split_head(initial_head_bias(10, N_CLASSES, floor)[None], 10, floor)[2]
-    np.testing.assert_allclose(scales10.numpy(), 0.3, rtol=1e-6)
-    # a large floor wins over 0.3 x spacing; explicit sigma honoured
+    # one component per class (or more): sigma 0.1, each component starts as a pure class bin
+    # (at 0.3 a component leaked 10% of its mass to the neighbouring digits and could drift
+    # onto them), so the initial mixture is a softmax over the classes
+    for k_many in (10, 20):
+        scales_many = split_head(
+            initial_head_bias(k_many, N_CLASSES, floor)[None], k_many, floor
+        )[2]
+        np.testing.assert_allclose(scales_many.numpy(), 0.1, rtol=1e-6)
+    _, means10, scales10 = split_head(initial_head_bias(10, N_CLASSES, floor)[None], 10, floor)
+    own = class_log_proba(np.zeros((1, 1)), means10[:, 3:4], scales10[:, 3:4], N_CLASSES)
+    assert np.exp(own.numpy()[0, 3]) > 1 - 1e-6
+    # a large floor wins over the rule; explicit sigma honoured
     scales_f = split_head(initial_head_bias(20, N_CLASSES, 0.2)[None], 20, 0.2)[2]
     np.testing.assert_allclose(scales_f.numpy(), 0.4, rtol=1e-6)
     scales_x = split_head(initial_head_bias(k, N_CLASSES, 0.1, init_sigma=0.2)[None], k, 0.1)[2]
