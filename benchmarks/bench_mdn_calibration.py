@@ -77,6 +77,8 @@ VARIANTS = {
     # the package's default head with the original network's 5 components (whose initial
     # scale stays 0.3 x spacing)
     "mdn_zero_mean_kernel_k5": ("mdn", {"n_components": 5}, {"mean_kernel": 0.0}),
+    # the package's default with 20 components (initial scale 0.1 too, as K >= n_classes)
+    "mdn_default_k20": ("mdn", {"n_components": 20}, {"package_default": True}),
     # zero mean and scale columns and the small initial scale
     "mdn_zero_kernel_init_sigma_0.1": (
         "mdn", {}, {"mean_kernel": 0.0, "scale_kernel": 0.0, "init_sigma": 0.1}),
