@@ -446,18 +446,24 @@ class MixtureHeadKernel(keras.initializers.Initializer):
         return {"n_components": self.n_components, "seed": self.seed}
 
 
-def build_mixture_head(x, n_components, n_classes, sigma_floor, seed=None):
+def build_mixture_head(x, n_components, n_classes, sigma_floor, seed=None,
+                       zero_mean_kernel=True):
     """The mixture density head: ``Dense(3 * K)`` giving ``[logits | means | raw scales]``.
 
     Its bias starts at :func:`initial_head_bias`: means spread over the label range and a
     moderate scale (from Keras's zero bias every component starts on label 0 and training
     stalls, see that function); its kernel at :class:`MixtureHeadKernel`, whose mean columns
-    are zero, so the means start on the digits for every input.
+    are zero, so the means start on the digits for every input, or, with
+    ``zero_mean_kernel=False``, Glorot uniform throughout (the same draws elsewhere).
     """
     bias = initial_head_bias(n_components, n_classes, sigma_floor)
+    if zero_mean_kernel:
+        kernel = MixtureHeadKernel(n_components, seed=seed)
+    else:
+        kernel = keras.initializers.GlorotUniform(seed=seed)
     return keras.layers.Dense(
         3 * n_components,
-        kernel_initializer=MixtureHeadKernel(n_components, seed=seed),
+        kernel_initializer=kernel,
         bias_initializer=keras.initializers.Constant(bias),
         name="mixture",
     )(x)

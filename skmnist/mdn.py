@@ -134,7 +134,13 @@ callbacks, steps_per_execution, jit_compile
         keras tensor of shape (None, 3 * n_components)
             ``[mixing logits | means | raw scales]``.
         """
-        return build_mixture_head(x, self.n_components, n_classes, self.sigma_floor, seed)
+        # The zero kernel of the means (each component starts on its own class bin) serves
+        # the discretized likelihood; the density objective, which has no bins and regresses
+        # the label with the means, keeps the random kernel it was tuned with.
+        return build_mixture_head(
+            x, self.n_components, n_classes, self.sigma_floor, seed,
+            zero_mean_kernel=self.objective == "discretized",
+        )
 
     def make_loss(self, n_classes):
         """Return the loss of ``objective``: the label's bin mass or its density.

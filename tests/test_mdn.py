@@ -304,6 +304,11 @@ def test_untrained_head_puts_component_k_on_digit_k_for_every_input():
     raw = np.asarray(model(x), dtype=np.float64)
     assert_allclose(raw[:, k : 2 * k], np.broadcast_to(np.arange(10.0), (16, k)), atol=1e-6)
     assert np.ptp(raw[:, :k], axis=0).min() > 0
+    # the density objective (no class bins) keeps a random kernel for the means too
+    density = keras.Model(
+        inputs, MDNClassifier(n_components=k, objective="density").build_head(inputs, 10, 0)
+    )
+    assert np.ptp(np.asarray(density(x))[:, k : 2 * k], axis=0).min() > 0
 
 
 def test_predict_proba_is_the_mixture_mass_on_each_class_bin(fitted, data):
