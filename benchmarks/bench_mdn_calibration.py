@@ -80,9 +80,11 @@ VARIANTS = {
     "mdn_zero_mean_kernel_k5": ("mdn", {"n_components": 5}, {"mean_kernel": 0.0}),
     # the package's default with 20 components (initial scale 0.1 too, as K >= n_classes)
     "mdn_default_k20": ("mdn", {"n_components": 20}, {"package_default": True}),
-    # the density objective: the package's (random kernel kept, initial scale 0.1) and before
+    # the density objective: the package's (random kernel and initial scale 0.3 kept, the
+    # same network as before), before, and from the discretized objective's initial 0.1
     "mdn_density": ("mdn", {"objective": "density"}, {"package_default": True}),
     "mdn_previous_default_density": ("mdn", {"objective": "density"}, {}),
+    "mdn_density_init_sigma_0.1": ("mdn", {"objective": "density"}, {"init_sigma": 0.1}),
     # zero mean and scale columns and the small initial scale
     "mdn_zero_kernel_init_sigma_0.1": (
         "mdn", {}, {"mean_kernel": 0.0, "scale_kernel": 0.0, "init_sigma": 0.1}),

@@ -327,32 +327,41 @@ def _softplus_inverse(x):
     return x + np.log(-np.expm1(-x))
 
 
-def default_init_sigma(n_components, n_classes, sigma_floor=0.0):
+def default_init_sigma(n_components, n_classes, sigma_floor=0.0, objective="discretized"):
     """Initial component scale used by :func:`initial_head_bias` when none is given.
 
-    * At least one component per class (``K >= n_classes``, initial means at most one class
-      apart): 0.1.  A component then starts as a pure class bin (all but 6e-7 of its mass
-      inside ``[k - 0.5, k + 0.5]``) and the mixture starts as a softmax over the classes: a
-      label's loss reaches only its own bin's component, and no component is pulled towards
-      a neighbouring class.  From 0.3 (10% of a component's mass on the neighbouring bins)
-      a component could drift onto the next digit and end up serving two digits, which cost
-      accuracy and calibration on full MNIST (``benchmarks/results/mdn_calibration.json``:
-      ``mdn`` against ``mdn_zero_mean_kernel``).
-    * Fewer components than classes: 0.3 times the spacing between neighbouring initial
-      means, ``(n_classes - 1) / (K - 1)`` (half the label range for ``K = 1``), since each
-      component has to cover several classes (K=5 on full MNIST: 97.39% for both 0.5 and
-      1.0).
+    * ``objective="discretized"`` with at least one component per class (``K >= n_classes``,
+      initial means at most one class apart): 0.1.  A component then starts as a pure class
+      bin (all but 6e-7 of its mass inside ``[k - 0.5, k + 0.5]``) and the mixture starts
+      as a softmax over the classes: a label's loss reaches only its own bin's component,
+      and no component is pulled towards a neighbouring class.  From 0.3 (10% of a
+      component's mass on the neighbouring bins) a component could drift onto the next
+      digit and end up serving two digits, which cost accuracy and calibration on full
+      MNIST (``benchmarks/results/mdn_calibration.json``: ``mdn`` against
+      ``mdn_zero_mean_kernel``).
+    * Otherwise 0.3 times the spacing between neighbouring initial means,
+      ``(n_classes - 1) / (K - 1)`` (half the label range for ``K = 1``), but at least 0.3:
+      with fewer components than classes each component has to cover several classes (K=5
+      on full MNIST: 97.39% for both 0.5 and 1.0), and the continuous density objective
+      failed to train from 0.1 (11% test accuracy on full MNIST against 97.1% from 0.3,
+      ``mdn_density`` against ``mdn_previous_default_density`` before this rule).
 
     Always at least ``2 * sigma_floor``.
     """
     k = int(n_components)
     span = float(n_classes - 1)
     spacing = span / (k - 1) if k > 1 else span / 2.0
-    sigma = 0.1 if k >= n_classes else 0.3 * spacing
+    if objective == "discretized" and k >= n_classes:
+        sigma = 0.1
+    else:
+        # spacing capped below at 1: with more components than classes a scale of
+        # 0.3 x spacing would start the components far narrower than a class bin.
+        sigma = 0.3 * max(spacing, 1.0)
     return max(sigma, 2.0 * float(sigma_floor))
 
 
-def initial_head_bias(n_components, n_classes, sigma_floor, init_sigma=None):
+def initial_head_bias(n_components, n_classes, sigma_floor, init_sigma=None,
+                      objective="discretized"):
     """Bias vector for the ``Dense(3 * K)`` head: a sensible starting mixture.
 
     Starting from Keras's zero bias puts every mean at 0 and every scale at
@@ -369,8 +378,10 @@ def initial_head_bias(n_components, n_classes, sigma_floor, init_sigma=None):
         The floor :func:`split_head` adds to every scale.
     init_sigma : float, default=None
         Initial scale of every component (must exceed ``sigma_floor``).  ``None`` uses
-        :func:`default_init_sigma`: 0.1 with at least one component per class, else 0.3
-        times the spacing between initial means.
+        :func:`default_init_sigma`: 0.1 with at least one component per class (discretized
+        objective), else 0.3 times the spacing between initial means.
+    objective : {"discretized", "density"}, default="discretized"
+        The training objective, for :func:`default_init_sigma`.
 
     Returns
     -------
@@ -383,7 +394,7 @@ def initial_head_bias(n_components, n_classes, sigma_floor, init_sigma=None):
     _check_n_classes(n_classes)
     k = int(n_components)
     if init_sigma is None:
-        init_sigma = default_init_sigma(k, n_classes, sigma_floor)
+        init_sigma = default_init_sigma(k, n_classes, sigma_floor, objective)
     elif not (np.isfinite(init_sigma) and init_sigma > sigma_floor):
         raise ValueError(
             f"init_sigma must be finite and larger than sigma_floor={sigma_floor!r}, "
@@ -447,17 +458,18 @@ class MixtureHeadKernel(keras.initializers.Initializer):
 
 
 def build_mixture_head(x, n_components, n_classes, sigma_floor, seed=None,
-                       zero_mean_kernel=True):
+                       objective="discretized"):
     """The mixture density head: ``Dense(3 * K)`` giving ``[logits | means | raw scales]``.
 
     Its bias starts at :func:`initial_head_bias`: means spread over the label range and a
-    moderate scale (from Keras's zero bias every component starts on label 0 and training
-    stalls, see that function); its kernel at :class:`MixtureHeadKernel`, whose mean columns
-    are zero, so the means start on the digits for every input, or, with
-    ``zero_mean_kernel=False``, Glorot uniform throughout (the same draws elsewhere).
+    scale from :func:`default_init_sigma` (from Keras's zero bias every component starts on
+    label 0 and training stalls, see that function).  Its kernel starts at
+    :class:`MixtureHeadKernel`, whose mean columns are zero, so the means start on the
+    digits for every input; with ``objective="density"`` (no class bins to own; the means
+    regress the label) Glorot uniform throughout, the same draws elsewhere.
     """
-    bias = initial_head_bias(n_components, n_classes, sigma_floor)
-    if zero_mean_kernel:
+    bias = initial_head_bias(n_components, n_classes, sigma_floor, objective=objective)
+    if objective == "discretized":
         kernel = MixtureHeadKernel(n_components, seed=seed)
     else:
         kernel = keras.initializers.GlorotUniform(seed=seed)

@@ -134,12 +134,12 @@ callbacks, steps_per_execution, jit_compile
         keras tensor of shape (None, 3 * n_components)
             ``[mixing logits | means | raw scales]``.
         """
-        # The zero kernel of the means (each component starts on its own class bin) serves
-        # the discretized likelihood; the density objective, which has no bins and regresses
-        # the label with the means, keeps the random kernel it was tuned with.
+        # The zero kernel of the means and the narrow initial scale (each component starts
+        # as its own class bin) serve the discretized likelihood; the density objective,
+        # which has no bins and regresses the label with the means, keeps the random kernel
+        # and the scale it trains from (it failed to train from the narrow one).
         return build_mixture_head(
-            x, self.n_components, n_classes, self.sigma_floor, seed,
-            zero_mean_kernel=self.objective == "discretized",
+            x, self.n_components, n_classes, self.sigma_floor, seed, objective=self.objective
         )
 
     def make_loss(self, n_classes):

@@ -399,6 +399,9 @@ def test_initial_head_bias():
     _, means10, scales10 = split_head(initial_head_bias(10, N_CLASSES, floor)[None], 10, floor)
     own = class_log_proba(np.zeros((1, 1)), means10[:, 3:4], scales10[:, 3:4], N_CLASSES)
     assert np.exp(own.numpy()[0, 3]) > 1 - 1e-6
+    # the density objective keeps 0.3 (it failed to train from 0.1)
+    density = initial_head_bias(10, N_CLASSES, floor, objective="density")[None]
+    np.testing.assert_allclose(split_head(density, 10, floor)[2].numpy(), 0.3, rtol=1e-6)
     # a large floor wins over the rule; explicit sigma honoured
     scales_f = split_head(initial_head_bias(20, N_CLASSES, 0.2)[None], 20, 0.2)[2]
     np.testing.assert_allclose(scales_f.numpy(), 0.4, rtol=1e-6)
