@@ -44,11 +44,11 @@ class MDNClassifier(BaseKerasClassifier):
     n_components : int, default=10
         Number of Gaussian components of the mixture. The original network used 5; with one
         component per digit the head starts out like a softmax over the digits and reaches a
-        higher accuracy: component ``k`` starts on digit ``k`` for every input (the head's
-        bias sets the means, and the kernel's mean columns start at zero) with a standard
-        deviation of 0.1 (nearly all its mass on digit ``k``), so the mixing weights act
-        like the softmax's logits while each component's mean and scale still learn per
-        input. Measured figures: ``benchmarks/results/mdn.json``
+        higher accuracy: with ``objective="discretized"`` component ``k`` starts on digit
+        ``k`` for every input (the head's bias sets the means, and the kernel's mean columns
+        start at zero) with a standard deviation of 0.1 (nearly all its mass on digit
+        ``k``), so the mixing weights act like the softmax's logits while each component's
+        mean and scale still learn per input. Measured figures: ``benchmarks/results/mdn.json``
         (``grid_search``), ``benchmarks/results/mdn_calibration.json`` (the initialization)
         and the documentation's performance page.
     sigma_floor : float, default=1e-2
