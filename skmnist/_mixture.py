@@ -1,6 +1,7 @@
 """The mixture density head of :class:`MDNClassifier`: layer, losses, metric and numerics.
 
-:func:`build_mixture_head` makes the layer, :class:`DiscretizedMixtureNLL` and
+:func:`build_mixture_head` makes the layer (its kernel initializer is
+:class:`MixtureHeadKernel`), :class:`DiscretizedMixtureNLL` and
 :class:`MixtureDensityNLL` are the two training objectives, :class:`MixtureAccuracy` the
 training metric; :func:`class_log_proba` turns head outputs into class log-probabilities,
 :func:`sample_mixture` and :func:`mixture_moments` serve sampling and uncertainty.
@@ -63,6 +64,7 @@ __all__ = [
     "density_log_prob",
     "initial_head_bias",
     "default_init_sigma",
+    "MixtureHeadKernel",
     "DiscretizedMixtureNLL",
     "MixtureDensityNLL",
     "sample_mixture",
@@ -324,27 +326,41 @@ def _softplus_inverse(x):
     return x + np.log(-np.expm1(-x))
 
 
-def default_init_sigma(n_components, n_classes, sigma_floor=0.0):
+def default_init_sigma(n_components, n_classes, sigma_floor=0.0, objective="discretized"):
     """Initial component scale used by :func:`initial_head_bias` when none is given.
 
-    0.3 times the spacing between neighbouring initial means, ``(n_classes - 1) / (K - 1)``
-    (half the label range for ``K = 1``) but at least 0.3 (a third of a class bin), and at
-    least ``2 * sigma_floor``.  With one component
-    per class (``K = n_classes``, spacing 1) each component starts out owning its class bin
-    (90% of its mass inside it) and the mixing weights act like softmax logits: on full MNIST
-    this reached 98.05% test accuracy against 97.46% when starting from sigma = spacing.
-    With fewer components than classes the choice mattered little (K=5: 97.39% for both
-    0.5 and 1.0).
+    * ``objective="discretized"`` with at least one component per class (``K >= n_classes``,
+      initial means at most one class apart): 0.1.  A component then starts as a pure class
+      bin (all but 6e-7 of its mass inside ``[k - 0.5, k + 0.5]``) and the mixture starts
+      as a softmax over the classes: a label's loss reaches only its own bin's component,
+      and no component is pulled towards a neighbouring class.  From 0.3 (10% of a
+      component's mass on the neighbouring bins) a component could drift onto the next
+      digit and end up serving two digits, which cost accuracy and calibration on full
+      MNIST (``benchmarks/results/mdn_calibration.json``: ``mdn`` against
+      ``mdn_zero_mean_kernel``).
+    * Otherwise 0.3 times the spacing between neighbouring initial means,
+      ``(n_classes - 1) / (K - 1)`` (half the label range for ``K = 1``), but at least 0.3:
+      with fewer components than classes each component has to cover several classes (K=5
+      on full MNIST: 97.39% for both 0.5 and 1.0), and the continuous density objective
+      failed to train from 0.1 (11% test accuracy on full MNIST against 97.1% from 0.3,
+      ``mdn_density`` against ``mdn_previous_default_density`` before this rule).
+
+    Always at least ``2 * sigma_floor``.
     """
     k = int(n_components)
     span = float(n_classes - 1)
     spacing = span / (k - 1) if k > 1 else span / 2.0
-    # spacing capped below at 1: with more components than classes (spacing < 1) a scale of
-    # 0.3 x spacing would start the components far narrower than a class bin.
-    return max(0.3 * max(spacing, 1.0), 2.0 * float(sigma_floor))
+    if objective == "discretized" and k >= n_classes:
+        sigma = 0.1
+    else:
+        # spacing capped below at 1: with more components than classes a scale of
+        # 0.3 x spacing would start the components far narrower than a class bin.
+        sigma = 0.3 * max(spacing, 1.0)
+    return max(sigma, 2.0 * float(sigma_floor))
 
 
-def initial_head_bias(n_components, n_classes, sigma_floor, init_sigma=None):
+def initial_head_bias(n_components, n_classes, sigma_floor, init_sigma=None,
+                      objective="discretized"):
     """Bias vector for the ``Dense(3 * K)`` head: a sensible starting mixture.
 
     Starting from Keras's zero bias puts every mean at 0 and every scale at
@@ -361,7 +377,10 @@ def initial_head_bias(n_components, n_classes, sigma_floor, init_sigma=None):
         The floor :func:`split_head` adds to every scale.
     init_sigma : float, default=None
         Initial scale of every component (must exceed ``sigma_floor``).  ``None`` uses
-        :func:`default_init_sigma`: the spacing between initial means, at least 0.5.
+        :func:`default_init_sigma`: 0.1 with at least one component per class (discretized
+        objective), else 0.3 times the spacing between initial means.
+    objective : {"discretized", "density"}, default="discretized"
+        The training objective, for :func:`default_init_sigma`.
 
     Returns
     -------
@@ -374,7 +393,7 @@ def initial_head_bias(n_components, n_classes, sigma_floor, init_sigma=None):
     _check_n_classes(n_classes)
     k = int(n_components)
     if init_sigma is None:
-        init_sigma = default_init_sigma(k, n_classes, sigma_floor)
+        init_sigma = default_init_sigma(k, n_classes, sigma_floor, objective)
     elif not (np.isfinite(init_sigma) and init_sigma > sigma_floor):
         raise ValueError(
             f"init_sigma must be finite and larger than sigma_floor={sigma_floor!r}, "
@@ -388,17 +407,76 @@ def initial_head_bias(n_components, n_classes, sigma_floor, init_sigma=None):
     return np.concatenate([np.zeros(k), means, raw]).astype(np.float32)
 
 
-def build_mixture_head(x, n_components, n_classes, sigma_floor, seed=None):
+@keras.saving.register_keras_serializable(package="skmnist")
+class MixtureHeadKernel(keras.initializers.Initializer):
+    """Initial kernel of the ``Dense(3 * K)`` head: Glorot uniform, the means' columns zero.
+
+    The mixing-logit and raw-scale columns are drawn as Keras's ``GlorotUniform(seed)`` draws
+    them for the whole layer; the ``K`` mean columns start at zero, so every input starts from
+    the same means, the bias's ``0 .. n_classes - 1`` (:func:`initial_head_bias`), and a mean
+    moves away from its digit only as far as training pushes it.
+
+    Why: with a random kernel the means are a random linear function of the trunk's features
+    from the first step on, and components wander off their digits and get shared.  On full
+    MNIST (defaults, ``random_state=0``) two components ended up serving two digits each
+    (the one starting on 3 carried most of the weight for images predicted as 2 and as 3, the
+    one starting on 5 for 5 and 6), so telling those digits apart rested on where a mean sat
+    rather than on the mixing weights, and the probabilities were worse than the softmax's
+    (test NLL 0.077 against the FCN's 0.059, AURC 0.0013 against 0.00066).  With the mean
+    columns zero (and the initial scale of :func:`default_init_sigma`) every digit kept its
+    own component on five seeds of five, the mixing weights act like the softmax's logits
+    while means and scales still learn per input, and the gap closes (5-seed test NLL 0.0636
+    against the FCN's 0.0640: ``benchmarks/bench_mdn_calibration.py``,
+    ``benchmarks/results/mdn_calibration.json``).
+
+    Parameters
+    ----------
+    n_components : int
+        Number of mixture components ``K``; the kernel has ``3 * K`` columns laid out
+        ``[mixing logits | means | raw scales]``.
+    seed : int or None, default=None
+        Seed of the Glorot uniform draws.
+    """
+
+    def __init__(self, n_components, seed=None):
+        self.n_components = int(n_components)
+        self.seed = seed
+
+    def __call__(self, shape, dtype=None):
+        k = self.n_components
+        if shape[-1] != 3 * k:
+            raise ValueError(
+                f"MixtureHeadKernel(n_components={k}) makes kernels with {3 * k} columns, "
+                f"not {shape[-1]}."
+            )
+        kernel = keras.initializers.GlorotUniform(seed=self.seed)(shape, dtype=dtype)
+        mask = np.ones(3 * k, dtype=np.float32)
+        mask[k : 2 * k] = 0.0
+        return kernel * keras.ops.cast(mask, kernel.dtype)
+
+    def get_config(self):
+        return {"n_components": self.n_components, "seed": self.seed}
+
+
+def build_mixture_head(x, n_components, n_classes, sigma_floor, seed=None,
+                       objective="discretized"):
     """The mixture density head: ``Dense(3 * K)`` giving ``[logits | means | raw scales]``.
 
     Its bias starts at :func:`initial_head_bias`: means spread over the label range and a
-    moderate scale (from Keras's zero bias every component starts on label 0 and training
-    stalls, see that function).
+    scale from :func:`default_init_sigma` (from Keras's zero bias every component starts on
+    label 0 and training stalls, see that function).  Its kernel starts at
+    :class:`MixtureHeadKernel`, whose mean columns are zero, so the means start on the
+    digits for every input; with ``objective="density"`` (no class bins to own; the means
+    regress the label) Glorot uniform throughout, the same draws elsewhere.
     """
-    bias = initial_head_bias(n_components, n_classes, sigma_floor)
+    bias = initial_head_bias(n_components, n_classes, sigma_floor, objective=objective)
+    if objective == "discretized":
+        kernel = MixtureHeadKernel(n_components, seed=seed)
+    else:
+        kernel = keras.initializers.GlorotUniform(seed=seed)
     return keras.layers.Dense(
         3 * n_components,
-        kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
+        kernel_initializer=kernel,
         bias_initializer=keras.initializers.Constant(bias),
         name="mixture",
     )(x)

@@ -292,6 +292,26 @@ def test_mixture_params(fitted, data):
     )
 
 
+def test_untrained_head_puts_component_k_on_digit_k_for_every_input():
+    # The head's kernel starts with zero mean columns (MixtureHeadKernel): before training,
+    # every input's component k sits on class k, and only the weights and scales vary.
+    # With a random kernel there too, components drifted off their digits and got shared
+    # between two digits (benchmarks/bench_mdn_calibration.py).
+    k = 10
+    est = MDNClassifier(n_components=k)
+    inputs = keras.Input((20,))
+    model = keras.Model(inputs, est.build_head(inputs, 10, seed=0))
+    x = np.random.default_rng(0).uniform(0, 5, size=(16, 20)).astype(np.float32)
+    raw = np.asarray(model(x), dtype=np.float64)
+    assert_allclose(raw[:, k : 2 * k], np.broadcast_to(np.arange(10.0), (16, k)), atol=1e-6)
+    assert np.ptp(raw[:, :k], axis=0).min() > 0
+    # the density objective (no class bins) keeps a random kernel for the means too
+    density = keras.Model(
+        inputs, MDNClassifier(n_components=k, objective="density").build_head(inputs, 10, 0)
+    )
+    assert np.ptp(np.asarray(density(x))[:, k : 2 * k], axis=0).min() > 0
+
+
 def test_predict_proba_is_the_mixture_mass_on_each_class_bin(fitted, data):
     _, _, X_test, _ = data
     p = fitted.mixture_params(X_test)

@@ -9,6 +9,8 @@ from scipy import stats
 from skmnist._mixture import (
     DiscretizedMixtureNLL,
     MixtureDensityNLL,
+    MixtureHeadKernel,
+    build_mixture_head,
     class_log_proba,
     density_log_prob,
     initial_head_bias,
@@ -386,10 +388,21 @@ def test_initial_head_bias():
     np.testing.assert_allclose(np.exp(log_w), 1 / k, rtol=1e-6)
     np.testing.assert_allclose(means, np.linspace(0, N_CLASSES - 1, k))
     np.testing.assert_allclose(scales, 0.3 * 2.25, rtol=1e-6)  # 0.3 x the spacing of means
-    # one component per class: each starts on its own class bin with sigma 0.3
-    scales10 = split_head(initial_head_bias(10, N_CLASSES, floor)[None], 10, floor)[2]
-    np.testing.assert_allclose(scales10.numpy(), 0.3, rtol=1e-6)
-    # a large floor wins over 0.3 x spacing; explicit sigma honoured
+    # one component per class (or more): sigma 0.1, each component starts as a pure class bin
+    # (at 0.3 a component leaked 10% of its mass to the neighbouring digits and could drift
+    # onto them), so the initial mixture is a softmax over the classes
+    for k_many in (10, 20):
+        scales_many = split_head(
+            initial_head_bias(k_many, N_CLASSES, floor)[None], k_many, floor
+        )[2]
+        np.testing.assert_allclose(scales_many.numpy(), 0.1, rtol=1e-6)
+    _, means10, scales10 = split_head(initial_head_bias(10, N_CLASSES, floor)[None], 10, floor)
+    own = class_log_proba(np.zeros((1, 1)), means10[:, 3:4], scales10[:, 3:4], N_CLASSES)
+    assert np.exp(own.numpy()[0, 3]) > 1 - 1e-6
+    # the density objective keeps 0.3 (it failed to train from 0.1)
+    density = initial_head_bias(10, N_CLASSES, floor, objective="density")[None]
+    np.testing.assert_allclose(split_head(density, 10, floor)[2].numpy(), 0.3, rtol=1e-6)
+    # a large floor wins over the rule; explicit sigma honoured
     scales_f = split_head(initial_head_bias(20, N_CLASSES, 0.2)[None], 20, 0.2)[2]
     np.testing.assert_allclose(scales_f.numpy(), 0.4, rtol=1e-6)
     scales_x = split_head(initial_head_bias(k, N_CLASSES, 0.1, init_sigma=0.2)[None], k, 0.1)[2]
@@ -402,6 +415,42 @@ def test_initial_head_bias():
     # the initial mixture gives every class some mass
     p = np.exp(class_log_proba(log_w[None], means[None], scales[None], N_CLASSES).numpy())
     assert p.min() > 1e-3
+
+
+def test_mixture_head_kernel_zeroes_only_the_mean_columns():
+    k, fan_in, seed = 4, 7, 3
+    kernel = keras.ops.convert_to_numpy(MixtureHeadKernel(k, seed=seed)((fan_in, 3 * k)))
+    glorot = keras.ops.convert_to_numpy(
+        keras.initializers.GlorotUniform(seed=seed)((fan_in, 3 * k))
+    )
+    assert kernel.shape == (fan_in, 3 * k)
+    np.testing.assert_array_equal(kernel[:, k : 2 * k], 0.0)
+    # the logit and raw-scale columns are Keras's Glorot draws for the whole layer
+    np.testing.assert_array_equal(kernel[:, :k], glorot[:, :k])
+    np.testing.assert_array_equal(kernel[:, 2 * k :], glorot[:, 2 * k :])
+    assert np.all(kernel[:, :k] != 0.0)
+    restored = MixtureHeadKernel.from_config(MixtureHeadKernel(k, seed=seed).get_config())
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(restored((fan_in, 3 * k))), kernel
+    )
+    with pytest.raises(ValueError, match="12 columns"):
+        MixtureHeadKernel(k)((fan_in, 10))
+
+
+def test_head_starts_with_the_same_means_for_every_input():
+    # The means start on the digits, whatever the input: the mixing logits (and scales)
+    # vary per input from the first step, the means only as training moves them.
+    k, floor, n_features = 10, 1e-2, 20
+    inputs = keras.Input((n_features,))
+    model = keras.Model(inputs, build_mixture_head(inputs, k, N_CLASSES, floor, seed=0))
+    x = np.random.default_rng(0).uniform(0, 5, size=(32, n_features)).astype(np.float32)
+    log_w, means, scales = (a.numpy() for a in split_head(model(x), k, floor))
+    np.testing.assert_allclose(means, np.broadcast_to(np.arange(10.0), means.shape), atol=1e-6)
+    assert np.ptp(log_w, axis=0).min() > 0  # logits differ between inputs
+    assert np.ptp(scales, axis=0).min() > 0
+    assert model.get_layer("mixture").get_config()["kernel_initializer"]["class_name"] == (
+        "MixtureHeadKernel"
+    )
 
 
 # ----------------------------------------------------------------------------- numpy helpers
