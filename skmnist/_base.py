@@ -46,6 +46,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._augmentation import augmenter
 from ._callbacks import CosineDecay, StopOnNonFinite
 from ._parameters import SHARED_PARAMETERS
 from ._persistence import model_from_bytes, model_to_bytes
@@ -122,7 +123,7 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
     ----------
     hidden_layer_sizes, conv_filters, kernel_size, pool_size, image_shape, activation, l2, \
 dropout, optimizer, learning_rate, learning_rate_schedule, batch_size, epochs, \
-early_stopping, validation_fraction, n_iter_no_change, class_weight, warm_start, \
+early_stopping, validation_fraction, n_iter_no_change, class_weight, augmentation, warm_start, \
 random_state, verbose, callbacks, steps_per_execution, jit_compile
         As in :class:`skmnist.FCNClassifier`.
 
@@ -175,6 +176,7 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "augmentation": [StrOptions({"standard"}), dict, None],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -532,7 +534,8 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile
             if sample_weight is not None:
                 validation += (sample_weight[val_rows],)
         batch_size = min(self.batch_size, len(rows))
-        data = batches(X, y, sample_weight, rows, batch_size, seed)
+        augment = augmenter(self.augmentation, lambda: self._image_shape(X.shape[1]))
+        data = batches(X, y, sample_weight, rows, batch_size, seed, augment)
         return {"x": data, "validation_data": validation}
 
     def _schedule_callbacks(self, epochs):
