@@ -11,7 +11,8 @@ the others.
 Steps of one image (the numbers are MNIST's, the rest are choices explained inline):
 
 1. grey levels in [0, 1] (colour by luminance; transparency composited onto paper);
-2. polarity: the paper is the median of the border pixels; ink is what differs from it;
+2. polarity: the border's median grey tells light paper (dark ink) from dark paper; the
+   paper's level is the median of the pixels on its side of Otsu's cut of the grey levels;
 3. contrast stretched so the paper reads 0 and the strongest ink 1 (any range, dtype,
    or low contrast);
 4. ink mask: pixels above a threshold (Otsu's, or a given fraction), without specks far
@@ -137,12 +138,20 @@ def ink_map(grey, ink="auto", threshold="otsu"):
     """Ink strength in [0, 1] (0: paper), the background cleared; ``grey`` as from to_grey."""
     from scipy import ndimage
 
-    border = np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
-    paper = float(np.median(border))
     lo, hi = float(grey.min()), float(grey.max())
     if ink == "auto":
-        # Light paper (its level nearer the brightest pixels) means dark ink.
+        # Light paper (the border's median nearer the brightest pixels) means dark ink.
+        border = np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
+        paper = float(np.median(border))
         ink = "dark" if paper - lo > hi - paper else "light"
+    # The paper's level: the median of the pixels on the paper's side of the grey levels'
+    # Otsu cut (the background's typical level, whatever its noise and wherever the ink).
+    if hi - lo > 0:
+        cut = lo + (hi - lo) * otsu_threshold((grey - lo) / (hi - lo))
+        side = grey >= cut if ink == "dark" else grey < cut
+        paper = float(np.median(grey[side])) if side.any() else (hi if ink == "dark" else lo)
+    else:
+        paper = lo
     strength = paper - grey if ink == "dark" else grey - paper
     contrast = float(strength.max())
     if contrast < MIN_CONTRAST:
