@@ -166,14 +166,15 @@ def _jittered(strokes, rng):
     return out
 
 
-def _draw(strokes, size, width, rng, supersample=4):
+def _draw(strokes, size, width, rng, supersample=4, fill=(0.45, 0.85)):
     """Draw unit-box strokes on a (height, width) canvas, antialiased: ink 1, paper 0."""
     height, canvas_width = size
     points = np.concatenate(strokes)
     lo, hi = points.min(0), points.max(0)
     extent = (hi - lo).max()
-    # The digit's height takes 45% to 85% of the canvas's shorter side, anywhere in it.
-    scale = rng.uniform(0.45, 0.85) * min(height, canvas_width) / extent
+    # The digit's longer side takes a share (``fill``) of the canvas's shorter side,
+    # anywhere in it.
+    scale = rng.uniform(*fill) * min(height, canvas_width) / extent
     box = (hi - lo) * scale
     margin = np.array([canvas_width, height]) - box
     origin = np.array([rng.uniform(0.15, 0.85) * margin[0], rng.uniform(0.15, 0.85) * margin[1]])
@@ -190,7 +191,7 @@ def _draw(strokes, size, width, rng, supersample=4):
     return np.asarray(image, dtype=np.float64) / 255
 
 
-def _stroke_inks(n, seed, sizes):
+def _stroke_inks(n, seed, sizes, fill=(0.45, 0.85)):
     """``n`` hand-drawn digits as ink maps in [0, 1], with their labels."""
     rng = np.random.RandomState(seed)
     labels = rng.randint(0, 10, n)
@@ -200,7 +201,7 @@ def _stroke_inks(n, seed, sizes):
         strokes = _jittered(styles[rng.randint(len(styles))], rng)
         size = sizes(rng)
         width = rng.uniform(0.06, 0.2)  # pen width, relative to the digit's height
-        inks.append(_draw(strokes, size, width, rng))
+        inks.append(_draw(strokes, size, width, rng, fill=fill))
     return inks, labels
 
 
@@ -222,8 +223,14 @@ def strokes(n=2000, seed=0):
 
 
 def strokes_at(resolution, n=2000, seed=0):
-    """Pen-stroke digits drawn on square canvases of ``resolution`` pixels."""
-    inks, labels = _stroke_inks(n, seed + resolution, lambda rng: (resolution, resolution))
+    """Pen-stroke digits drawn on square canvases of ``resolution`` pixels, filling 70-95%.
+
+    A digit of a fixed small resolution usually fills its frame (scanned forms' boxes, the
+    UCI set's 8x8 crops).
+    """
+    inks, labels = _stroke_inks(
+        n, seed + resolution, lambda rng: (resolution, resolution), fill=(0.7, 0.95)
+    )
     return [_paper(ink) for ink in inks], labels
 
 

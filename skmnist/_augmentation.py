@@ -25,6 +25,7 @@ STANDARD_AUGMENTATION = {
     "shear": 0.15,
     "elastic_alpha": 20.0,
     "elastic_sigma": 4.0,
+    "low_resolution": 0.3,
 }
 
 _DOC_KEYS = {
@@ -34,6 +35,8 @@ _DOC_KEYS = {
     "shear": "largest horizontal shear factor (uniform in [-shear, shear])",
     "elastic_alpha": "scale of the elastic displacement field (Simard et al.'s alpha; 0: none)",
     "elastic_sigma": "Gaussian smoothing of the displacement field, in pixels (their sigma)",
+    "low_resolution": "probability that an image is re-sampled from 1/1.5, 1/2.25 or 1/3 of "
+    "its resolution (a digit from a small source, enlarged)",
 }
 _NO_DISTORTION = {key: 0.0 for key in _DOC_KEYS} | {"elastic_sigma": 4.0}
 
@@ -46,7 +49,8 @@ def resolve_augmentation(augmentation):
     augmentation : None, "standard" or dict
         None: no augmentation.  ``"standard"``: :data:`STANDARD_AUGMENTATION`.  A dict
         names some of the ranges (``shift``, ``rotation``, ``scale``, ``shear``,
-        ``elastic_alpha``, ``elastic_sigma``); the others are 0 (off), ``elastic_sigma`` 4.
+        ``elastic_alpha``, ``elastic_sigma``, ``low_resolution``); the others are 0 (off),
+        ``elastic_sigma`` 4.
 
     Returns
     -------
@@ -86,6 +90,10 @@ def resolve_augmentation(augmentation):
         if value < 0:
             raise ValueError(f"augmentation[{key!r}] must be >= 0, got {value!r}.")
         ranges[key] = float(value)
+    if ranges["low_resolution"] > 1:
+        raise ValueError(
+            f"augmentation['low_resolution'] is a probability, got {ranges['low_resolution']!r}."
+        )
     if ranges["scale"] >= 1:
         raise ValueError(f"augmentation['scale'] must be < 1, got {ranges['scale']!r}.")
     if ranges["elastic_alpha"] > 0 and ranges["elastic_sigma"] <= 0:
@@ -93,6 +101,10 @@ def resolve_augmentation(augmentation):
     if all(ranges[key] == 0 for key in _DOC_KEYS if key != "elastic_sigma"):
         return None
     return ranges
+
+
+# The resolutions the low_resolution distortion re-samples from (fractions of the image's).
+_LOW_RESOLUTION_FACTORS = (1.5, 2.25, 3.0)
 
 
 def _gaussian_kernel(sigma):
@@ -168,7 +180,31 @@ def make_augmenter(ranges, image_shape):
             field = tf.reshape(field * ranges["elastic_alpha"], (n, n_pixels, 2))
             src_y += field[..., 0]
             src_x += field[..., 1]
-        return tf.reshape(_bilinear(images, src_y, src_x, height, width), tf.shape(x))
+        out = _bilinear(images, src_y, src_x, height, width)
+        if ranges["low_resolution"] > 0:
+            out = low_resolution(out, seed + tf.constant([0, 7], seed.dtype))
+        return tf.reshape(out, tf.shape(x))
+
+    def low_resolution(images, seed):
+        # Digits from small sources (8x8, 16x16 scans) reach the network enlarged, blurry and
+        # blocky; show it such digits: shrink (area average) and enlarge back (Lanczos, as
+        # DigitNormalizer does) a share of the images, each at one of a few resolutions.
+        n = tf.shape(images)[0]
+        grid = tf.reshape(images, (n, height, width, channels))
+        versions = [grid]
+        for factor in _LOW_RESOLUTION_FACTORS:
+            size = (max(2, round(height / factor)), max(2, round(width / factor)))
+            small = tf.image.resize(grid, size, method="area")
+            versions.append(tf.image.resize(small, (height, width), method="lanczos3"))
+        stacked = tf.stack(versions, 1)  # (n, levels, h, w, c)
+        pick = tf.random.stateless_uniform((n,), seed, 0, len(_LOW_RESOLUTION_FACTORS),
+                                           dtype=tf.int32) + 1
+        keep = tf.random.stateless_uniform((n,), seed + tf.constant([0, 1], seed.dtype))
+        pick = tf.where(keep < ranges["low_resolution"], pick, 0)
+        chosen = tf.gather(stacked, pick, batch_dims=1)
+        top = tf.reduce_max(grid, axis=(1, 2, 3), keepdims=True)
+        chosen = tf.clip_by_value(chosen, 0.0, top)  # Lanczos overshoots
+        return tf.reshape(chosen, (n, n_pixels, channels))
 
     return augment
 
