@@ -107,11 +107,30 @@ def resolve_augmentation(augmentation):
 _LOW_RESOLUTION_FACTORS = (1.5, 2.25, 3.0)
 
 
-def _gaussian_kernel(sigma):
+def _blur_matrix(size, sigma):
+    """The (size, size) matrix of a 1-D Gaussian blur with zero padding (``M @ v``)."""
     radius = max(1, int(np.ceil(3 * sigma)))
     t = np.arange(-radius, radius + 1, dtype=np.float64)
     kernel = np.exp(-0.5 * (t / sigma) ** 2)
-    return (kernel / kernel.sum()).astype(np.float32)
+    kernel /= kernel.sum()
+    matrix = np.zeros((size, size))
+    for i in range(size):
+        for offset, weight in zip(t.astype(int), kernel):
+            if 0 <= i + offset < size:
+                matrix[i, i + offset] = weight
+    return matrix.astype(np.float32)
+
+
+def _resample_matrix(size, factor):
+    """The (size, size) matrix that shrinks a 1-D signal by ``factor`` (area average) and
+    enlarges it back (Lanczos 3), as ``tf.image.resize`` does along each axis."""
+    from ._tf import tf
+
+    small = max(2, round(size / factor))
+    basis = tf.eye(size, dtype=tf.float32)[:, :, None, None]  # size signals (size, 1, 1)
+    shrunk = tf.image.resize(basis, (small, 1), method="area")
+    back = tf.image.resize(shrunk, (size, 1), method="lanczos3")
+    return back.numpy()[:, :, 0, 0].T  # column i: the response to the i-th unit pulse
 
 
 def make_augmenter(ranges, image_shape):
@@ -133,13 +152,23 @@ def make_augmenter(ranges, image_shape):
         indexing="ij",
     )
     grid = tf.constant(np.stack([grid_y.ravel(), grid_x.ravel()]), tf.float32)  # (2, P)
-    kernel = None
+    # Both blurs below are separable linear maps, so they are small matrix products per
+    # image (rows then columns), far cheaper than convolutions or resize ops on the batch.
+    blur = None
     if ranges["elastic_alpha"] > 0:
-        k = _gaussian_kernel(ranges["elastic_sigma"])
-        kernel = (
-            tf.constant(k.reshape(-1, 1, 1, 1)),  # along rows
-            tf.constant(k.reshape(1, -1, 1, 1)),  # along columns
+        blur = (
+            tf.constant(_blur_matrix(height, ranges["elastic_sigma"])),
+            tf.constant(_blur_matrix(width, ranges["elastic_sigma"]).T),
         )
+    resample = None
+    if ranges["low_resolution"] > 0:
+        identity = (np.eye(height, dtype=np.float32), np.eye(width, dtype=np.float32))
+        resample = tuple(
+            tf.constant(np.stack([eye] + [
+                _resample_matrix(len(eye), factor) for factor in _LOW_RESOLUTION_FACTORS
+            ]))
+            for eye in identity
+        )  # (levels, h, h) and (levels, w, w); level 0 leaves the image as it is
 
     def uniform(seed, n, bound, salt):
         seed = seed + tf.constant([0, salt], seed.dtype)
@@ -160,28 +189,18 @@ def make_augmenter(ranges, image_shape):
         b = tf.stack([sin + shear * cos, cos - shear * sin], -1)  # source x from (y, x)
         src_y = tf.matmul(a, grid) + cy - shift_y[:, None]  # (n, P)
         src_x = tf.matmul(b, grid) + cx - shift_x[:, None]
-        if kernel is not None:
+        if blur is not None:
             noise = tf.random.stateless_uniform(
                 (n, height, width, 2), seed + tf.constant([0, 6], seed.dtype), -1.0, 1.0
             )
-            # A separable Gaussian blur, one displacement component per channel.
-            field = tf.concat(
-                [
-                    tf.nn.conv2d(
-                        tf.nn.conv2d(noise[..., i : i + 1], kernel[0], 1, "SAME"),
-                        kernel[1], 1, "SAME",
-                    )
-                    for i in range(2)
-                ],
-                -1,
-            )
-            # Simard et al.'s scaling: alpha times the blurred uniform field (alpha=34,
-            # sigma=4 is their strong setting, about 1.4 px of typical displacement).
-            field = tf.reshape(field * ranges["elastic_alpha"], (n, n_pixels, 2))
-            src_y += field[..., 0]
-            src_x += field[..., 1]
+            noise = tf.transpose(noise, (3, 0, 1, 2))  # (y or x, n, h, w)
+            # Simard et al.'s field: alpha times the uniform noise blurred by a Gaussian of
+            # sigma (alpha=34, sigma=4 is their strong setting, about 1.4 px typically).
+            field = tf.matmul(tf.matmul(blur[0], noise), blur[1]) * ranges["elastic_alpha"]
+            src_y += tf.reshape(field[0], (n, n_pixels))
+            src_x += tf.reshape(field[1], (n, n_pixels))
         out = _bilinear(images, src_y, src_x, height, width)
-        if ranges["low_resolution"] > 0:
+        if resample is not None:
             out = low_resolution(out, seed + tf.constant([0, 7], seed.dtype))
         return tf.reshape(out, tf.shape(x))
 
@@ -190,21 +209,18 @@ def make_augmenter(ranges, image_shape):
         # blocky; show it such digits: shrink (area average) and enlarge back (Lanczos, as
         # DigitNormalizer does) a share of the images, each at one of a few resolutions.
         n = tf.shape(images)[0]
-        grid = tf.reshape(images, (n, height, width, channels))
-        versions = [grid]
-        for factor in _LOW_RESOLUTION_FACTORS:
-            size = (max(2, round(height / factor)), max(2, round(width / factor)))
-            small = tf.image.resize(grid, size, method="area")
-            versions.append(tf.image.resize(small, (height, width), method="lanczos3"))
-        stacked = tf.stack(versions, 1)  # (n, levels, h, w, c)
-        pick = tf.random.stateless_uniform((n,), seed, 0, len(_LOW_RESOLUTION_FACTORS),
-                                           dtype=tf.int32) + 1
+        pick = tf.random.stateless_uniform(
+            (n,), seed, 0, len(_LOW_RESOLUTION_FACTORS), dtype=tf.int32
+        ) + 1
         keep = tf.random.stateless_uniform((n,), seed + tf.constant([0, 1], seed.dtype))
         pick = tf.where(keep < ranges["low_resolution"], pick, 0)
-        chosen = tf.gather(stacked, pick, batch_dims=1)
+        grid = tf.transpose(tf.reshape(images, (n, height, width, channels)), (0, 3, 1, 2))
+        rows = tf.gather(resample[0], pick)[:, None]  # (n, 1, h, h)
+        cols = tf.gather(resample[1], pick)[:, None]
+        out = tf.matmul(tf.matmul(rows, grid), cols, transpose_b=True)
         top = tf.reduce_max(grid, axis=(1, 2, 3), keepdims=True)
-        chosen = tf.clip_by_value(chosen, 0.0, top)  # Lanczos overshoots
-        return tf.reshape(chosen, (n, n_pixels, channels))
+        out = tf.clip_by_value(out, 0.0, top)  # Lanczos overshoots
+        return tf.reshape(tf.transpose(out, (0, 2, 3, 1)), (n, n_pixels, channels))
 
     return augment
 
