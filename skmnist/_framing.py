@@ -65,6 +65,8 @@ def read_image(path):
         raise FramingError("is a directory, not an image file") from None
     except UnidentifiedImageError:
         raise FramingError("not an image file Pillow can read") from None
+    except Image.DecompressionBombError as exc:
+        raise FramingError(f"refused: {exc}") from None
     except (OSError, ValueError, SyntaxError) as exc:  # truncated or corrupt image data
         raise FramingError(f"unreadable image ({exc})") from None
 
