@@ -57,6 +57,27 @@ def epoch_cost(X, y, epochs, rounds):
     return out
 
 
+def markdown_table(results):
+    """The accuracies as the user guide shows them: a row per set, naive / normalized."""
+    models = results["models"]
+    names = list(models)
+    lines = [
+        "| test set | " + " | ".join(f"`{m}` resized / normalized" for m in names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    first = models[names[0]]["accuracy"]
+    lines.append("| MNIST test (as is / normalized) | " + " | ".join(
+        f"{models[m]['accuracy']['mnist_test']:.2%} / "
+        f"{models[m]['accuracy']['mnist_test_normalized']:.2%}" for m in names) + " |")
+    for key in first:
+        if key.endswith("/naive"):
+            name = key[: -len("/naive")]
+            lines.append(f"| {name} | " + " | ".join(
+                f"{models[m]['accuracy'][key]:.1%} / "
+                f"{models[m]['accuracy'][name + '/normalized']:.1%}" for m in names) + " |")
+    return "\n".join(lines).replace("%", " %")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -115,6 +136,9 @@ def main():
     for key in results["models"][names[0]]["accuracy"]:
         print(f"{key:<30}" + "".join(
             f"{results['models'][m]['accuracy'][key]:>14.4f}" for m in names))
+
+    print()
+    print(markdown_table(results))
 
     if not args.quick:
         cost = epoch_cost(X, y, epochs=4, rounds=2)
