@@ -73,7 +73,7 @@ def resolve_augmentation(augmentation):
             raise ValueError(
                 f"augmentation must be None, 'standard' or a dict, got {augmentation!r}."
             )
-        return dict(STANDARD_AUGMENTATION)
+        return {**_NO_DISTORTION, **STANDARD_AUGMENTATION}
     if not isinstance(augmentation, dict):
         raise TypeError(
             "augmentation must be None, 'standard' or a dict of distortion ranges, got "

@@ -20,7 +20,9 @@ def centre_of_mass(images):
 
 def test_resolve():
     assert resolve_augmentation(None) is None
-    assert resolve_augmentation("standard") == STANDARD_AUGMENTATION
+    standard = resolve_augmentation("standard")
+    assert standard == {**standard, **STANDARD_AUGMENTATION}
+    assert standard["low_resolution"] == 0.0  # every key present, the unnamed ones off
     ranges = resolve_augmentation({"rotation": 5})
     assert ranges["rotation"] == 5.0 and ranges["shift"] == 0.0
     assert resolve_augmentation({}) is None  # nothing to distort
