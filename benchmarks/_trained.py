@@ -19,6 +19,13 @@ MODELS = {
     "default": {},
     "default_40": {"epochs": 40},
     "augmented": {"epochs": 40, "augmentation": "standard"},
+    "augmented_aspect": {
+        "epochs": 40,
+        "augmentation": {
+            "shift": 2.0, "rotation": 12.0, "scale": 0.12, "shear": 0.15,
+            "elastic_alpha": 20.0, "elastic_sigma": 4.0, "aspect": 0.3,
+        },
+    },
     "augmented_low_resolution": {
         "epochs": 40,
         "augmentation": {

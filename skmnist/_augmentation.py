@@ -34,6 +34,8 @@ _DOC_KEYS = {
     "rotation": "largest rotation, in degrees (uniform in [-rotation, rotation])",
     "scale": "largest relative change of size (zoom uniform in [1 - scale, 1 + scale])",
     "shear": "largest horizontal shear factor (uniform in [-shear, shear])",
+    "aspect": "largest relative change of width against height (a factor between "
+    "1 / (1 + aspect) and 1 + aspect, log-uniform)",
     "elastic_alpha": "scale of the elastic displacement field (Simard et al.'s alpha; 0: none)",
     "elastic_sigma": "Gaussian smoothing of the displacement field, in pixels (their sigma)",
     "low_resolution": "probability that an image is re-sampled from 1/1.5, 1/2.25 or 1/3 of "
@@ -49,7 +51,7 @@ def resolve_augmentation(augmentation):
     ----------
     augmentation : None, "standard" or dict
         None: no augmentation.  ``"standard"``: :data:`STANDARD_AUGMENTATION`.  A dict
-        names some of the ranges (``shift``, ``rotation``, ``scale``, ``shear``,
+        names some of the ranges (``shift``, ``rotation``, ``scale``, ``shear``, ``aspect``,
         ``elastic_alpha``, ``elastic_sigma``, ``low_resolution``); the others are 0 (off),
         ``elastic_sigma`` 4.
 
@@ -183,11 +185,13 @@ def make_augmenter(ranges, image_shape):
         shear = uniform(seed, n, ranges["shear"], 3)
         shift_y = uniform(seed, n, ranges["shift"], 4)
         shift_x = uniform(seed, n, ranges["shift"], 5)
+        # Narrow or wide writing: the width scaled against the height (1 when off).
+        widen = tf.exp(uniform(seed, n, np.log1p(ranges["aspect"]), 8))
         # The inverse map, output pixel -> source position: undo the zoom, the rotation and
         # the shear (y, x order; a forward map would leave holes).
         cos, sin = tf.cos(angle) / zoom, tf.sin(angle) / zoom
-        a = tf.stack([cos, -sin], -1)  # source y from (y, x)
-        b = tf.stack([sin + shear * cos, cos - shear * sin], -1)  # source x from (y, x)
+        a = tf.stack([cos, -sin / widen], -1)  # source y from (y, x)
+        b = tf.stack([sin + shear * cos, (cos - shear * sin) / widen], -1)  # source x
         src_y = tf.matmul(a, grid) + cy - shift_y[:, None]  # (n, P)
         src_x = tf.matmul(b, grid) + cx - shift_x[:, None]
         if blur is not None:
