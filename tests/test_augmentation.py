@@ -78,6 +78,14 @@ def test_each_distortion_does_what_it_says(data):
     zoomed = run({"scale": 0.3})
     ratio = zoomed.sum((1, 2)) / images.sum((1, 2))
     assert ratio.min() < 0.85 and ratio.max() > 1.15  # ink area scales with zoom squared
+    # Aspect makes digits narrower or wider, not taller.
+    def width_over_height(a):
+        ink = a > 0.3
+        return ink.any(axis=1).sum(axis=1) / ink.any(axis=2).sum(axis=1)
+
+    change = width_over_height(run({"aspect": 0.5})) / width_over_height(images)
+    assert np.percentile(change, 10) < 0.85 and np.percentile(change, 90) > 1.15
+    assert change.max() < 1.5 * 1.3 and change.min() > 1 / 1.5 / 1.3
     # Low resolution blurs (fewer saturated pixels) without moving the digit.
     low = run({"low_resolution": 1.0})
     assert (low > 0.99).sum() < 0.5 * (images > 0.99).sum()
