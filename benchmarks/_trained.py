@@ -14,16 +14,17 @@ import joblib
 
 #: name -> FCNClassifier parameters.  "default" is the shipped default (20 epochs);
 #: "default_40" the same for as many epochs as "augmented", so the comparison is fair;
-#: "augmented_low_resolution" adds a 30 % share of low-resolution re-sampling to "standard".
+#: "augmented_no_aspect" is "standard" without its aspect range, "augmented_low_resolution"
+#: the same plus a 30 % share of low-resolution re-sampling.
 MODELS = {
     "default": {},
     "default_40": {"epochs": 40},
     "augmented": {"epochs": 40, "augmentation": "standard"},
-    "augmented_aspect": {
+    "augmented_no_aspect": {
         "epochs": 40,
         "augmentation": {
             "shift": 2.0, "rotation": 12.0, "scale": 0.12, "shear": 0.15,
-            "elastic_alpha": 20.0, "elastic_sigma": 4.0, "aspect": 0.3,
+            "elastic_alpha": 20.0, "elastic_sigma": 4.0,
         },
     },
     "augmented_low_resolution": {

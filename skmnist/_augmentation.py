@@ -25,6 +25,7 @@ STANDARD_AUGMENTATION = {
     "rotation": 12.0,
     "scale": 0.12,
     "shear": 0.15,
+    "aspect": 0.3,
     "elastic_alpha": 20.0,
     "elastic_sigma": 4.0,
 }
