@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BaseKerasClassifier",
+    "DigitNormalizer",
     "FCNClassifier",
     "MDNClassifier",
     "PixelScaler",
@@ -21,6 +22,7 @@ __all__ = [
 # public name -> module that defines it (imported on first access, PEP 562)
 _LAZY = {
     "BaseKerasClassifier": "skmnist._base",
+    "DigitNormalizer": "skmnist.preprocessing",
     "FCNClassifier": "skmnist.fcn",
     "MDNClassifier": "skmnist.mdn",
     "PixelScaler": "skmnist.preprocessing",

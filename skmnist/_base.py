@@ -48,6 +48,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._augmentation import augmenter
 from ._inference import NumpyNetwork, UnsupportedModel
 from ._novelty import MIN_ROWS as _NOVELTY_MIN_ROWS
 from ._novelty import NoveltyModel
@@ -159,8 +160,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
     ----------
     hidden_layer_sizes, conv_filters, kernel_size, pool_size, image_shape, activation, l2, \
 dropout, optimizer, learning_rate, learning_rate_schedule, batch_size, epochs, \
-early_stopping, validation_fraction, n_iter_no_change, class_weight, warm_start, \
-random_state, verbose, callbacks, steps_per_execution, jit_compile, strategy
+early_stopping, validation_fraction, n_iter_no_change, class_weight, augmentation, \
+warm_start, random_state, verbose, callbacks, steps_per_execution, jit_compile, strategy
         As in :class:`skmnist.FCNClassifier`.
 
     Examples
@@ -212,6 +213,7 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile, strategy
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "augmentation": [StrOptions({"standard"}), dict, None],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -662,7 +664,8 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile, strategy
             if sample_weight is not None:
                 validation += (sample_weight[val_rows],)
         batch_size = min(self.batch_size, len(rows))
-        data = batches(X, y, sample_weight, rows, batch_size, seed)
+        augment = augmenter(self.augmentation, lambda: self._image_shape(X.shape[1]))
+        data = batches(X, y, sample_weight, rows, batch_size, seed, augment)
         return {"x": data, "validation_data": validation}
 
     def _schedule_callbacks(self, epochs):

@@ -25,6 +25,7 @@ SHARED_PARAMETERS = {
     "validation_fraction": 0.1,
     "n_iter_no_change": 10,
     "class_weight": None,
+    "augmentation": None,
     "warm_start": False,
     "random_state": None,
     "verbose": 0,

@@ -56,7 +56,7 @@ def training_rows(X, y, sample_weight):
 _IN_GRAPH_BYTES = 32 * 2**20
 
 
-def batches(X, y, sample_weight, rows, batch_size, seed):
+def batches(X, y, sample_weight, rows, batch_size, seed, augment=None):
     """A ``tf.data`` pipeline of mini-batches of ``rows``, reshuffled every epoch.
 
     Small training sets are copied into TensorFlow once and batches gathered there (Keras's
@@ -70,6 +70,11 @@ def batches(X, y, sample_weight, rows, batch_size, seed):
     ``tf.data``'s autotuning is off and the prefetch buffer fixed: with it on, the start of
     every second or third epoch stalled for about 0.5 s with both cores idle (a third of
     an MNIST epoch here); the two stages need no tuning.
+
+    ``augment`` (from :func:`skmnist._augmentation.make_augmenter`), when given, distorts
+    each batch's pixels as a last stage, with a stateless seed per batch drawn from a
+    ``Dataset.random`` stream of ``seed`` that is redrawn every epoch: fresh distortions each
+    epoch, the same ones for the same seed, and no copy of the training set.
     """
     arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
     n_batches = -(-len(rows) // batch_size)
@@ -101,6 +106,11 @@ def batches(X, y, sample_weight, rows, batch_size, seed):
         dataset = dataset.rebatch(batch_size)
         # The generator's length is unknown to tf.data; Keras needs it for its step loop.
         dataset = dataset.apply(tf.data.experimental.assert_cardinality(n_batches))
+    if augment is not None:
+        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+        dataset = tf.data.Dataset.zip(dataset, seeds).map(
+            lambda data, batch_seed: (augment(data[0], batch_seed), *data[1:])
+        )
     options = tf.data.Options()
     options.autotune.enabled = False
     return dataset.prefetch(_PREFETCH_BATCHES).with_options(options)

@@ -1,4 +1,5 @@
-"""The ``skmnist`` command line: ``skmnist run`` runs the digit study and writes its report."""
+"""The ``skmnist`` command line: ``skmnist run`` runs the digit study and writes its report;
+``skmnist predict`` reads the digits in image files with a saved model."""
 
 import argparse
 import os
@@ -111,7 +112,67 @@ def _build_parser():
     run.add_argument(
         "--quiet", action="store_true", help="no progress lines, only the results"
     )
+    _add_predict_parser(sub)
     return parser
+
+
+# Where ``skmnist predict`` looks for a model: what ``skmnist run`` saves by default.
+DEFAULT_MODEL = os.path.join("skmnist-output", "model.joblib")
+# Novelty above this flags an image as unlike the digits the model learned (about 1% of
+# ordinary digits score higher; see the user guide's novelty page).
+NOVELTY_FLAG = 0.99
+
+
+def _add_predict_parser(sub):
+    predict = sub.add_parser(
+        "predict",
+        help="read the digit in each image file with a saved model",
+        description="Read the digit in each image file (PNG, JPEG or anything Pillow reads; "
+        "any size, colour or grey, dark ink on light paper or light on dark): each image is "
+        "put into MNIST's framing (skmnist.DigitNormalizer) and classified. Prints one line "
+        "per file: the file, the predicted digit, its probability and the image's novelty "
+        f"(above {NOVELTY_FLAG}, the line says the image does not look like a handwritten "
+        "digit). Files that cannot be "
+        "read or hold no digit are reported on stderr, the others still predicted. Exit "
+        "status: 0 every file predicted, 1 the model cannot be loaded (nothing predicted), "
+        "2 bad arguments, 3 some files could not be read (the others predicted).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    predict.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
+    predict.add_argument(
+        "--model", default=DEFAULT_MODEL,
+        help="a fitted model saved with joblib: the model.joblib that 'skmnist run' writes "
+        "in its --output folder, or any fitted scikit-learn classifier or pipeline that takes "
+        "MNIST's 784 pixels (grey levels 0-255); a pipeline that starts with a "
+        "DigitNormalizer frames the images with its settings. Load only files you trust: "
+        "unpickling runs code",
+    )
+    predict.add_argument(
+        "--ink", choices=["auto", "dark", "light"], default=None,
+        help="the digits' polarity: dark ink on light paper, light on dark, or detected per "
+        "image (default: the model's DigitNormalizer's, else auto)",
+    )
+    predict.add_argument(
+        "--threshold", type=_parse_threshold, default=None,
+        help="the ink threshold, 'otsu' or a fraction in (0, 1) of the ink's contrast "
+        "(default: the model's DigitNormalizer's, else otsu)",
+    )
+    predict.add_argument(
+        "--deskew", action="store_true", default=None,
+        help="deskew the digits (only for models trained on deskewed digits)",
+    )
+
+
+def _parse_threshold(text):
+    if text == "otsu":
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected 'otsu' or a number in (0, 1), got {text!r}")
+    return value
 
 
 def _parse_filters(text):
@@ -220,10 +281,109 @@ def run(args, out=None):
     return metrics_record(result, total_seconds=total)
 
 
+def _load_model(path):
+    """The fitted model saved at ``path``, and its DigitNormalizer's parameters if it has one."""
+    import joblib
+    from sklearn.pipeline import Pipeline
+
+    from .preprocessing import DigitNormalizer
+
+    if not os.path.exists(path):
+        hint = (
+            " (train and save one with 'skmnist run', or pass --model)"
+            if path == DEFAULT_MODEL else ""
+        )
+        raise ValueError(f"no model file at {path!r}{hint}")
+    try:
+        model = joblib.load(path)
+    except Exception as exc:  # joblib/pickle raise many kinds; all mean "not a model file"
+        raise ValueError(
+            f"cannot load a model from {path!r}: {type(exc).__name__}: {exc}"
+        ) from None
+    if not (hasattr(model, "predict_proba") and hasattr(model, "classes_")):
+        raise ValueError(
+            f"{path!r} holds a {type(model).__name__}, not a fitted classifier with "
+            "predict_proba"
+        )
+    normalizer = {}
+    if isinstance(model, Pipeline) and isinstance(model.steps[0][1], DigitNormalizer):
+        normalizer = model.steps[0][1].get_params()
+        model = model[1:]
+    return model, normalizer
+
+
+def _novelty(model, X):
+    """Each row's novelty, or None when the model has none (not an skmnist network, or one
+    saved without novelty statistics)."""
+    import warnings
+
+    from sklearn.pipeline import Pipeline
+
+    clf, Z = model, X
+    if isinstance(model, Pipeline):
+        clf = model[-1]
+        Z = model[:-1].transform(X) if len(model) > 1 else X
+    if not hasattr(clf, "predict_uncertainty"):
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "novelty is unavailable": None below
+        return clf.predict_uncertainty(Z).get("novelty")
+
+
+def predict(args, out=None, err=None):
+    """``skmnist predict``: print each image's digit and probability; return the exit status."""
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    import numpy as np
+
+    from ._framing import frame_images
+
+    try:
+        model, params = _load_model(args.model)
+    except ValueError as exc:
+        print(f"skmnist: error: {exc}", file=err)
+        return 1
+    framing = {"ink": "auto", "threshold": "otsu", "deskew": False}
+    for name in framing:  # the command line's, else the model's normalizer's, else defaults
+        framing[name] = next(
+            v for v in (getattr(args, name), params.get(name), framing[name]) if v is not None
+        )
+    framed, failures = frame_images(
+        args.images, ink=framing["ink"], threshold=framing["threshold"],
+        deskew_digit=framing["deskew"], errors="zero",
+    )
+    for index in sorted(failures):
+        message = failures[index].split(": ", 1)[1]
+        print(f"skmnist: error: {args.images[index]}: {message}", file=err)
+    good = [i for i in range(len(args.images)) if i not in failures]
+    if good:
+        X = np.rint(framed[good].reshape(len(good), -1) * 255).astype(np.uint8)
+        try:
+            proba = model.predict_proba(X)
+        except (ValueError, TypeError) as exc:
+            print(f"skmnist: error: the model cannot read MNIST's 784 pixels: {exc}", file=err)
+            return 1
+        best = proba.argmax(axis=1)
+        novelty = _novelty(model, X)
+        for row, index in enumerate(good):
+            label = model.classes_[best[row]]
+            verdict = ""
+            if novelty is not None:
+                verdict = f", novelty {novelty[row]:.3f}"
+                if novelty[row] > NOVELTY_FLAG:
+                    verdict += ": does not look like a handwritten digit"
+            print(f"{args.images[index]}: {label} (probability {proba[row, best[row]]:.3f}"
+                  f"{verdict})", file=out)
+    out.flush()
+    return 3 if failures else 0
+
+
 def main(argv=None):
     """Entry point of the ``skmnist`` console script and ``python -m skmnist``."""
     parser = _build_parser()
     args = parser.parse_args(argv)
+    if args.command == "predict":
+        return predict(args)
     if args.epochs < 1:
         parser.error("--epochs must be at least 1")
     if args.batch_size < 1:

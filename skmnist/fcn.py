@@ -170,6 +170,18 @@ class FCNClassifier(BaseKerasClassifier):
         Patience of early stopping, in epochs.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, as in scikit-learn's classifiers.
+    augmentation : None, "standard" or dict, default=None
+        Random distortions of the training images, drawn afresh for every image in every
+        epoch inside the input pipeline (no copy of the data; prediction is unaffected):
+        ``"standard"`` is shifts of up to 2 pixels, rotations of up to 12 degrees, zooms of
+        up to 12 %, shears of up to 0.15, widths scaled by up to 1.3 (or 1 / 1.3) against
+        heights and a mild elastic distortion.  A dict sets some of the ranges, the others
+        off: ``shift`` (pixels), ``rotation`` (degrees), ``scale`` (relative), ``shear``,
+        ``aspect`` (relative), ``elastic_alpha`` and ``elastic_sigma`` (Simard et al.'s
+        elastic distortion) and ``low_resolution`` (the probability that an image is
+        re-sampled from a lower resolution).  Rows are viewed as images of
+        ``image_shape``; seeded by ``random_state``.  It helps the network read other
+        hands and framings (see :ref:`own-digits`), and costs training time per epoch.
     warm_start : bool, default=False
         When True, :meth:`fit` continues training the fitted network instead of starting
         anew.

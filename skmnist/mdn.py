@@ -55,8 +55,8 @@ class MDNClassifier(BaseKerasClassifier):
         ``mdn_default`` in ``benchmarks/results/mdn.json``).
     conv_filters, kernel_size, pool_size, image_shape, activation, l2, dropout, optimizer, \
 learning_rate, learning_rate_schedule, batch_size, epochs, early_stopping, \
-validation_fraction, n_iter_no_change, class_weight, warm_start, random_state, verbose, \
-callbacks, steps_per_execution, jit_compile, strategy
+validation_fraction, n_iter_no_change, class_weight, augmentation, warm_start, random_state, \
+verbose, callbacks, steps_per_execution, jit_compile, strategy
         As in :class:`FCNClassifier`.
 
     Attributes

@@ -1,0 +1,293 @@
+"""MNIST's framing of a digit image, in NumPy and Pillow (no TensorFlow).
+
+MNIST's digits were made so (LeCun, Cortes & Burges): the ink's bounding box scaled, keeping
+its aspect, so that its longer side is 20 pixels, with antialiasing; then placed in a 28x28
+field so that the ink's centre of mass falls on the field's centre.  :func:`frame_image` does
+the same to any digit image: colour or grey, any size, dark ink on light paper or light ink
+on dark, any dtype and range, a noisy background.  :func:`frame_images` frames a batch and
+collects the failures, each named by the image's index or file, so that a caller may keep
+the others.
+
+Steps of one image (the numbers are MNIST's, the rest are choices explained inline):
+
+1. grey levels in [0, 1] (colour by luminance; transparency composited onto paper);
+2. polarity: the border's median grey tells light paper (dark ink) from dark paper; the
+   paper's level is the median of the pixels on its side of Otsu's cut of the grey levels;
+3. contrast stretched so the paper reads 0 and the strongest ink 1 (any range, dtype,
+   or low contrast);
+4. ink mask: pixels above a threshold (Otsu's, or a given fraction), without specks far
+   smaller than the digit's main strokes; the kept ink is the mask grown by one pixel, so the
+   strokes keep their antialiased edges while the background elsewhere becomes 0;
+5. crop to the ink; optionally deskew (shear the image so that its second-order moments show
+   no slant, as in the deskewing that improves MNIST classifiers);
+6. scale the longer side to 20 pixels (Lanczos, on float pixels);
+7. paste into 28x28 so the centre of mass sits on pixel (14, 14), as in MNIST.
+"""
+
+import os
+from numbers import Real
+
+import numpy as np
+
+#: The field and the box of MNIST's framing, and where its centre of mass lies (MNIST's
+#: digits have their centre of mass at pixel (14, 14), +- 0.5, in (row, column) indices).
+FIELD, BOX, CENTRE = 28, 20, 14.0
+#: An image with a side shorter than this holds no readable digit.
+MIN_SIDE = 4
+#: Ink that differs from the paper by less than this (of the full grey scale) is no ink.
+MIN_CONTRAST = 4 / 255
+#: Ink blobs smaller than this fraction of the largest one are specks of noise, dropped.
+SPECK_FRACTION = 0.05
+
+_LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601, as Pillow's convert("L")
+
+
+class FramingError(ValueError):
+    """An image that cannot be framed (blank, too small, unreadable...)."""
+
+
+def read_image(path):
+    """Read an image file with Pillow as a NumPy array (grey, RGB or RGBA)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.load()
+            if image.mode in ("1", "L", "RGB", "RGBA"):
+                return np.asarray(image)
+            if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+                return np.asarray(image.convert("F"))
+            has_alpha = image.mode in ("LA", "PA", "RGBa", "La") or "transparency" in image.info
+            return np.asarray(image.convert("RGBA" if has_alpha else "RGB"))
+    except FileNotFoundError:
+        raise FramingError("no such file") from None
+    except IsADirectoryError:
+        raise FramingError("is a directory, not an image file") from None
+    except UnidentifiedImageError:
+        raise FramingError("not an image file Pillow can read") from None
+    except Image.DecompressionBombError as exc:
+        raise FramingError(f"refused: {exc}") from None
+    except (OSError, ValueError, SyntaxError) as exc:  # truncated or corrupt image data
+        raise FramingError(f"unreadable image ({exc})") from None
+
+
+def to_grey(image):
+    """Grey levels in [0, 1] (nominally; 0 black) of a 2-D or colour image of any real dtype.
+
+    Integer images are read on their dtype's scale (uint8: 255 is white), except where their
+    values fit 0-255 though the dtype is wider; float images on [0, 1] when their values fit
+    it, else on 0-255 when they fit that, else on their own maximum.  Alpha (a 4th or 2nd
+    channel) is composited onto paper of the opposite brightness to the ink.
+    """
+    image = np.asarray(image)
+    if image.dtype == bool:
+        image = image.astype(np.float32)
+    if not (np.issubdtype(image.dtype, np.integer) or np.issubdtype(image.dtype, np.floating)):
+        raise TypeError(f"pixels must be real numbers, got dtype {image.dtype}")
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if image.ndim == 3 and image.shape[-1] not in (2, 3, 4):
+        raise FramingError(
+            f"a colour image must have 1 to 4 channels (last axis), got shape {image.shape}"
+        )
+    if image.ndim not in (2, 3):
+        raise FramingError(f"an image must be 2-D (or 3-D with colour), got shape {image.shape}")
+    if image.size == 0:
+        raise FramingError(f"the image is empty (shape {image.shape})")
+    grey = image.astype(np.float64)
+    if not np.isfinite(grey).all():
+        raise FramingError("the image contains NaN or infinite values")
+    if np.issubdtype(image.dtype, np.integer) and np.iinfo(image.dtype).max <= 65535:
+        full = float(np.iinfo(image.dtype).max)
+        if full > 255 and grey.max() <= 255:
+            full = 255.0
+    else:
+        top = float(np.abs(grey).max())
+        full = 1.0 if top <= 1 else 255.0 if top <= 255 else top
+    grey /= full
+    if grey.ndim == 2:
+        return grey
+    alpha = None
+    if grey.shape[-1] in (2, 4):
+        grey, alpha = grey[..., :-1], np.clip(grey[..., -1], 0, 1)
+    grey = grey @ _LUMA if grey.shape[-1] == 3 else grey[..., 0]
+    if alpha is not None and alpha.min() < 1:
+        if alpha.max() <= 0:
+            raise FramingError("the image is fully transparent")
+        # Transparent paper: the opaque strokes are the ink; lay them on a background of the
+        # opposite brightness (dark strokes on white, light strokes on black).
+        ink_level = float((grey * alpha).sum() / alpha.sum())
+        paper = 1.0 if ink_level < 0.5 else 0.0
+        grey = alpha * grey + (1 - alpha) * paper
+    return grey
+
+
+def otsu_threshold(values, bins=256):
+    """Otsu's threshold of values in [0, 1]: the cut maximizing the between-class variance."""
+    hist, edges = np.histogram(values, bins=bins, range=(0.0, 1.0))
+    hist = hist.astype(np.float64)
+    centres = (edges[:-1] + edges[1:]) / 2
+    weight0 = np.cumsum(hist)
+    weight1 = weight0[-1] - weight0
+    sum0 = np.cumsum(hist * centres)
+    mean0 = sum0 / np.maximum(weight0, 1)
+    mean1 = (sum0[-1] - sum0) / np.maximum(weight1, 1)
+    between = weight0 * weight1 * (mean0 - mean1) ** 2
+    return float(edges[1:][np.argmax(between)])
+
+
+def ink_map(grey, ink="auto", threshold="otsu"):
+    """Ink strength in [0, 1] (0: paper), the background cleared; ``grey`` as from to_grey."""
+    from scipy import ndimage
+
+    lo, hi = float(grey.min()), float(grey.max())
+    if ink == "auto":
+        # Light paper (the border's median nearer the brightest pixels) means dark ink.
+        border = np.concatenate([grey[0], grey[-1], grey[1:-1, 0], grey[1:-1, -1]])
+        paper = float(np.median(border))
+        ink = "dark" if paper - lo > hi - paper else "light"
+    # The paper's level: the median of the pixels on the paper's side of the grey levels'
+    # Otsu cut (the background's typical level, whatever its noise and wherever the ink).
+    if hi - lo > 0:
+        cut = lo + (hi - lo) * otsu_threshold((grey - lo) / (hi - lo))
+        side = grey >= cut if ink == "dark" else grey < cut
+        paper = float(np.median(grey[side])) if side.any() else (hi if ink == "dark" else lo)
+    else:
+        paper = lo
+    strength = paper - grey if ink == "dark" else grey - paper
+    contrast = float(strength.max())
+    if contrast < MIN_CONTRAST:
+        raise FramingError(
+            f"the image is blank: no {ink} ink differs from the background (contrast "
+            f"{contrast * 255:.1f} of 255 grey levels)"
+        )
+    strength = np.clip(strength / contrast, 0.0, 1.0)
+    cut = otsu_threshold(strength) if threshold == "otsu" else float(threshold)
+    mask = strength > cut
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
+    if n > 1:
+        sizes = np.bincount(labels.ravel())[1:]
+        keep = np.flatnonzero(sizes >= SPECK_FRACTION * sizes.max()) + 1
+        mask = np.isin(labels, keep)
+    # Grow the mask by one pixel, so strokes keep their antialiased rims.
+    mask = ndimage.binary_dilation(mask, structure=np.ones((3, 3)))
+    return np.where(mask, strength, 0.0)
+
+
+def crop_to_ink(strength):
+    rows, cols = np.flatnonzero(strength.any(axis=1)), np.flatnonzero(strength.any(axis=0))
+    return strength[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def skew(strength):
+    """The slant of the ink, dx/dy: the ratio of its second-order moments mu11 / mu02."""
+    total = strength.sum()
+    rows, cols = np.indices(strength.shape, dtype=np.float64)
+    cy, cx = (rows * strength).sum() / total, (cols * strength).sum() / total
+    mu02 = ((rows - cy) ** 2 * strength).sum()
+    mu11 = ((rows - cy) * (cols - cx) * strength).sum()
+    return float(mu11 / mu02) if mu02 > 0 else 0.0
+
+
+def deskew(strength):
+    """Shear the (cropped) ink horizontally so that it shows no slant; return it recropped."""
+    from PIL import Image
+
+    alpha = skew(strength)
+    if abs(alpha) < 1e-3:
+        return strength
+    height, width = strength.shape
+    cy = (height - 1) / 2
+    pad = int(np.ceil(abs(alpha) * height / 2)) + 1
+    out_width = width + 2 * pad
+    # Output pixel (x, y) reads input (x - pad + alpha * (y - cy), y): that removes the slant.
+    coeffs = (1.0, alpha, -pad - alpha * cy, 0.0, 1.0, 0.0)
+    image = Image.fromarray(strength.astype(np.float32))
+    sheared = image.transform(
+        (out_width, height), Image.Transform.AFFINE, coeffs, Image.Resampling.BILINEAR
+    )
+    out = np.clip(np.asarray(sheared, dtype=np.float64), 0.0, 1.0)
+    out[out < 1e-3] = 0.0
+    return crop_to_ink(out) if out.any() else strength
+
+
+def fit_box(strength, box=BOX):
+    """Scale the ink so that its longer side is ``box`` pixels, keeping its aspect."""
+    from PIL import Image
+
+    height, width = strength.shape
+    factor = box / max(height, width)
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))  # Pillow: (w, h)
+    image = Image.fromarray(strength.astype(np.float32))
+    scaled = image.resize(size, Image.Resampling.LANCZOS)
+    return np.clip(np.asarray(scaled, dtype=np.float64), 0.0, 1.0)
+
+
+def centre_in_field(digit, field=FIELD, centre=CENTRE):
+    """Paste ``digit`` into a ``field`` square so its centre of mass is on pixel ``centre``.
+
+    The shift is whole pixels (no blur), kept inside the field: a digit whose mass lies far
+    to one side ends up as near the centre as its box allows.
+    """
+    height, width = digit.shape
+    total = digit.sum()
+    rows, cols = np.indices(digit.shape, dtype=np.float64)
+    cy, cx = (rows * digit).sum() / total, (cols * digit).sum() / total
+    top = int(np.clip(np.floor(centre - cy + 0.5), 0, field - height))
+    left = int(np.clip(np.floor(centre - cx + 0.5), 0, field - width))
+    out = np.zeros((field, field))
+    out[top : top + height, left : left + width] = digit
+    return out
+
+
+def frame_image(image, *, ink="auto", threshold="otsu", deskew_digit=False):
+    """One image (array) in MNIST's framing: a (28, 28) float array, ink 1, paper 0."""
+    grey = to_grey(image)
+    if min(grey.shape) < MIN_SIDE:
+        raise FramingError(
+            f"the image is too small to hold a digit: {grey.shape[0]}x{grey.shape[1]} pixels "
+            f"(at least {MIN_SIDE}x{MIN_SIDE})"
+        )
+    strength = crop_to_ink(ink_map(grey, ink, threshold))
+    if deskew_digit:
+        strength = deskew(strength)
+    digit = fit_box(strength)
+    if digit.sum() <= 0:  # a speck that the resampling wiped out
+        raise FramingError("the image is blank: its ink vanished when scaled")
+    return centre_in_field(digit)
+
+
+def describe(index, item):
+    """How an error message names an image: its file, or its index in the batch."""
+    if isinstance(item, (str, os.PathLike)):
+        return f"image {index} ({os.fspath(item)!r})"
+    return f"image {index}"
+
+
+def frame_images(images, *, ink="auto", threshold="otsu", deskew_digit=False, errors="raise"):
+    """Frame every image; return the (n, 28, 28) float array and ``{index: message}``.
+
+    ``images`` is a sequence of arrays or file paths.  With ``errors="raise"`` the first
+    failure raises (a ``FramingError``/``TypeError`` naming the image); otherwise a failed
+    image's frame is all zero and its message is collected.
+    """
+    out = np.zeros((len(images), FIELD, FIELD))
+    failures = {}
+    for index, item in enumerate(images):
+        try:
+            if isinstance(item, (str, os.PathLike)):
+                item = read_image(item)
+            out[index] = frame_image(item, ink=ink, threshold=threshold, deskew_digit=deskew_digit)
+        except (FramingError, TypeError) as exc:
+            message = f"{describe(index, images[index])}: {exc}"
+            if errors == "raise":
+                raise type(exc)(message) from None
+            failures[index] = message
+    return out, failures
+
+
+def check_threshold(threshold):
+    if threshold == "otsu":
+        return
+    if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0 < threshold < 1:
+        raise ValueError(f"threshold must be 'otsu' or a number in (0, 1), got {threshold!r}.")
