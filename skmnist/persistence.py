@@ -52,9 +52,9 @@ def trusted_types():
     from . import _inference, _novelty
     from .fcn import FCNClassifier
     from .mdn import MDNClassifier
-    from .preprocessing import PixelScaler
+    from .preprocessing import DigitNormalizer, PixelScaler
 
-    types = [FCNClassifier, MDNClassifier, PixelScaler, _novelty.NoveltyModel,
+    types = [FCNClassifier, MDNClassifier, DigitNormalizer, PixelScaler, _novelty.NoveltyModel,
              *_inference.PERSISTED_TYPES]
     return sorted(_type_name(t) for t in types)
 

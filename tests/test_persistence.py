@@ -11,7 +11,7 @@ from numpy.testing import assert_array_equal
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import make_pipeline
 
-from skmnist import FCNClassifier, MDNClassifier, PixelScaler
+from skmnist import DigitNormalizer, FCNClassifier, MDNClassifier, PixelScaler
 from skmnist.persistence import dump, load, trusted_types
 
 
@@ -19,7 +19,8 @@ from skmnist.persistence import dump, load, trusted_types
 def models(mnist):
     X, y, _, _ = mnist
     fitted = {
-        "fcn": make_pipeline(PixelScaler(), FCNClassifier((12,), epochs=1, random_state=0)),
+        "fcn": make_pipeline(DigitNormalizer(), PixelScaler(),
+                             FCNClassifier((12,), epochs=1, random_state=0)),
         "mdn_conv": make_pipeline(
             PixelScaler(),
             MDNClassifier((8,), conv_filters=(3,), n_components=3, epochs=1, random_state=0),
