@@ -49,7 +49,6 @@ from sklearn.utils.validation import (
 )
 
 from ._inference import NumpyNetwork, UnsupportedModel
-from ._novelty import INPUT as _NOVELTY_INPUT
 from ._novelty import MIN_ROWS as _NOVELTY_MIN_ROWS
 from ._novelty import NoveltyModel
 from ._parameters import SHARED_PARAMETERS
@@ -609,7 +608,6 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile, strategy
         if len(X) > novelty.max_rows:  # NoveltyModel uses no more: a cheaper forward pass
             rows = np.sort(rng.choice(len(X), novelty.max_rows, replace=False))
         _, features = self._network.forward(X[rows], keep=novelty.layers)
-        features[_NOVELTY_INPUT] = X[rows]  # read by its image view
         self._novelty = novelty.fit(features, y[rows], random_state=rng)
 
     def _forget_fit(self):
@@ -830,7 +828,7 @@ random_state, verbose, callbacks, steps_per_execution, jit_compile, strategy
             max_proba=proba.max(axis=1),
         )
         if novelty is not None:
-            result["novelty"] = novelty.score({**features, _NOVELTY_INPUT: X})
+            result["novelty"] = novelty.score(features)
         else:
             reason = self.__dict__.get("_novelty_unavailable") or (
                 "the model was saved by a version of skmnist without novelty statistics "

@@ -36,14 +36,6 @@ def test_novelty_is_calibrated_on_digits_and_flags_non_digits(fitted, mnist):
         assert (fitted.predict_uncertainty(images).novelty > 0.99).mean() > 0.9
 
 
-def test_novelty_reads_the_images_too(fitted, mnist):
-    """Hard-edged (binarized) digits: digit-like features, but no pen's soft edges."""
-    X_test = mnist[2][:300] / np.float32(255)
-    assert fitted._novelty.image_side_ == 28
-    hard = (X_test > 0.5).astype(np.float32)
-    assert (fitted.predict_uncertainty(hard).novelty > 0.99).mean() > 0.8
-
-
 def test_uncertainty_fields(fitted, mnist):
     X_test = mnist[2][:50] / np.float32(255)
     u = fitted.predict_uncertainty(X_test)
