@@ -198,6 +198,12 @@ def evaluate(scores_cal, scores_test, scores_ood):
         labels = np.r_[np.zeros(len(scores_test)), np.ones(len(v))]
         result["auroc"][s] = float(roc_auc_score(labels, np.r_[scores_test, v]))
         result["detection"][s] = float(np.mean(v > threshold))
+    if "reframed_digits" in scores_ood:  # the control digits as the negatives instead
+        control = scores_ood["reframed_digits"]
+        result["auroc_vs_reframed_digits"] = {
+            s: float(roc_auc_score(np.r_[np.zeros(len(control)), np.ones(len(v))],
+                                   np.r_[control, v]))
+            for s, v in scores_ood.items() if s not in CONTROL_SETS}
     tuned = [v for s, v in result["auroc"].items()
              if s not in HELD_OUT_SETS + CONTROL_SETS]
     held = [v for s, v in result["auroc"].items() if s in HELD_OUT_SETS]
