@@ -10,7 +10,9 @@ percentile of its score on 5,000 held-out training rows, i.e. ``novelty > 0.99``
     SKMNIST_DATA=../shared/data/mnist python benchmarks/bench_ood.py [--cache DIR]
 
 Prints the table and saves it to ``benchmarks/results/ood.json``. The sets named
-``*_heldout`` were never used to choose the score: they are reported separately. The chosen
+``*_heldout`` were never used to choose the score: they are reported separately. The control
+set ``reframed_digits`` holds digits (MNIST test digits through the glyphs' rendering chain):
+a score that flags them reads how images were prepared, not what they show. The chosen
 score is ``skmnist._novelty.NoveltyModel``; its fit and scoring time are measured beside
 ``predict_proba`` (timings on a shared 2-core machine are noisy: compare within one run).
 """
@@ -25,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import load_full_mnist, machine, report, save  # noqa: E402
-from _ood_sets import HELD_OUT_SETS, make_ood_sets  # noqa: E402
+from _ood_sets import CONTROL_SETS, HELD_OUT_SETS, make_ood_sets, reframed_digits  # noqa: E402
 
 N_CALIBRATION = 5000  # held-out training rows the candidates are calibrated on
 N_FIT = 20000  # training rows the candidates' statistics are fitted on
@@ -35,12 +37,16 @@ THRESHOLD = 0.99
 def fitted(name, X, y, cache):
     """The full-MNIST default of ``name``, loaded from ``cache`` or fitted (and cached)."""
     import joblib
+    from sklearn.utils import check_random_state
 
     from skmnist import FCNClassifier, MDNClassifier
 
     path = os.path.join(cache, f"{name}.joblib")
     if os.path.exists(path):
         est = joblib.load(path)
+        # the cache may predate the current NoveltyModel: refit its statistics as fit() does
+        seed = int(check_random_state(est.random_state).randint(np.iinfo(np.int32).max))
+        est._fit_novelty(est._validate_predict_input(X), np.searchsorted(est.classes_, y), seed)
         with open(path + ".json") as f:
             return est, json.load(f)["fit_s"]
     est = {"fcn": FCNClassifier, "mdn": MDNClassifier}[name](random_state=0)
@@ -55,14 +61,11 @@ def fitted(name, X, y, cache):
 
 
 def activations(est, X):
-    """Hidden-layer and head outputs of the fitted network (a Keras sub-model)."""
-    from skmnist._tf import keras
+    """Hidden-layer and head outputs of the fitted network (its NumPy copy), and the inputs."""
+    from skmnist._novelty import INPUT
 
-    names = ["hidden_0", "hidden_1"]
-    sub = keras.Model(est.model_.inputs,
-                      [est.model_.get_layer(n).output for n in names] + [est.model_.output])
-    out = sub.predict(X, batch_size=4096, verbose=0)
-    return {**dict(zip(names, out[:-1])), "head": out[-1]}
+    head, hidden = est._network.forward(X, keep=("hidden_0", "hidden_1"))
+    return {**hidden, "head": head, INPUT: X}
 
 
 # ---------------------------------------------------------------------------- candidates
@@ -97,6 +100,14 @@ def _pca_error(Z, n_components):
     _, V = np.linalg.eigh(np.cov((Z - mean).T))
     V = V[:, ::-1][:, :n_components]
     return lambda A: ((A - mean) ** 2).sum(1) - (((A - mean) @ V) ** 2).sum(1)
+
+
+def _image_gaussian(X):
+    """Mahalanobis distance of the image statistics of NoveltyModel's image view."""
+    from skmnist._novelty import _class_gaussians, _image_statistics
+
+    shift, whiten = _class_gaussians(_image_statistics(X, 28), np.zeros(len(X)), [0])
+    return lambda A: (((_image_statistics(A, 28) @ whiten) - shift) ** 2).sum(1)
 
 
 def _knn(Z, k=10):
@@ -136,6 +147,7 @@ def candidates(name, est, fit_acts, fit_pixels, fit_y):
     per_class_h0 = _class_gaussian(h0, fit_y, per_class=True)
     pca50 = _pca_error(fit_pixels, 50)
     knn = _knn(h1)
+    image = _image_gaussian(fit_pixels)
     out = {
         "entropy": ("entropy of predict_proba (baseline)", lambda a, x, p, u: entropy(p)),
         "1-max_proba": ("1 - max probability (baseline)", lambda a, x, p, u: 1 - p.max(1)),
@@ -162,6 +174,9 @@ def candidates(name, est, fit_acts, fit_pixels, fit_y):
                          lambda a, x, p, u: pca50(x)),
         "knn10_hidden_1_unit": ("10th-nearest-neighbour distance, unit hidden_1, 10k refs",
                                 lambda a, x, p, u: knn(a["hidden_1"])),
+        "image_statistics": ("Mahalanobis, one Gaussian of the image statistics (share of "
+                             "grey ink pixels, edge length per ink)",
+                             lambda a, x, p, u: image(x)),
     })
     return out
 
@@ -183,7 +198,14 @@ def evaluate(scores_cal, scores_test, scores_ood):
         labels = np.r_[np.zeros(len(scores_test)), np.ones(len(v))]
         result["auroc"][s] = float(roc_auc_score(labels, np.r_[scores_test, v]))
         result["detection"][s] = float(np.mean(v > threshold))
-    tuned = [v for s, v in result["auroc"].items() if s not in HELD_OUT_SETS]
+    if "reframed_digits" in scores_ood:  # the control digits as the negatives instead
+        control = scores_ood["reframed_digits"]
+        result["auroc_vs_reframed_digits"] = {
+            s: float(roc_auc_score(np.r_[np.zeros(len(control)), np.ones(len(v))],
+                                   np.r_[control, v]))
+            for s, v in scores_ood.items() if s not in CONTROL_SETS}
+    tuned = [v for s, v in result["auroc"].items()
+             if s not in HELD_OUT_SETS + CONTROL_SETS]
     held = [v for s, v in result["auroc"].items() if s in HELD_OUT_SETS]
     result["auroc_min_tuning"], result["auroc_mean_tuning"] = min(tuned), float(np.mean(tuned))
     result["auroc_min_held_out"], result["auroc_mean_held_out"] = min(held), float(np.mean(held))
@@ -226,31 +248,45 @@ def run_network(name, X, y, X_test, y_test, sets, cache):
             scores[key]["cal"], scores[key]["test"], {s: scores[key][s] for s in sets})}
     # Combinations of two scores' tail p-values (ranks among the held-out rows): Fisher's
     # method (-2 sum log p) or the smaller p-value ("max").
-    for a, b in [("pca50_pixels", "maha_per_class_hidden_1"),
-                 ("maha_per_class_hidden_1_unit", "maha_per_class_hidden_1")]:
-        log_p = {k: np.stack([np.log(tail_p(scores[c]["cal"], scores[c][k])) for c in (a, b)])
+    views = ("maha_per_class_hidden_1_unit", "maha_per_class_hidden_1")
+    for combo in [("pca50_pixels", "maha_per_class_hidden_1"), views,
+                  views + ("image_statistics",), views + ("maha_per_class_hidden_0",),
+                  views + ("entropy",)]:
+        log_p = {k: np.stack([np.log(tail_p(scores[c]["cal"], scores[c][k])) for c in combo])
                  for k in data}
         for how, stat in [("fisher", lambda lp: -2 * lp.sum(0)), ("max", lambda lp: -lp.min(0))]:
             combined = {k: stat(v) for k, v in log_p.items()}
-            table[f"{how}[{a},{b}]"] = {
-                "description": f"{how} combination of the tail p-values of {a} and {b}",
+            table[f"{how}[{','.join(combo)}]"] = {
+                "description": f"{how} combination of the tail p-values of {', '.join(combo)}",
                 **evaluate(combined["cal"], combined["test"], {s: combined[s] for s in sets})}
     # The chosen score, fitted as fit() will: on the training rows' activations, holding
     # out its own calibration rows.
     start = time.perf_counter()
-    model = NoveltyModel(layer="hidden_1").fit(
-        {"hidden_1": train_all["hidden_1"]}, y, random_state=0)
+    model = NoveltyModel(layer="hidden_1").fit(train_all, y, random_state=0)
     novelty_fit_s = time.perf_counter() - start
-    novelty = {k: model.score({"hidden_1": d[0]["hidden_1"]}) for k, d in data.items()}
+    novelty = {k: model.score(d[0]) for k, d in data.items()}
     chosen = evaluate(novelty["cal"], novelty["test"], {s: novelty[s] for s in sets})
     # its documented threshold, novelty > 0.99, rather than a quantile of held-out rows
     chosen["false_alarm_mnist_test"] = float(np.mean(novelty["test"] > THRESHOLD))
     chosen["detection"] = {s: float(np.mean(novelty[s] > THRESHOLD)) for s in sets}
     chosen["mnist_test_flagged"] = {
         str(t): float(np.mean(novelty["test"] > t)) for t in (0.9, 0.95, 0.99, 0.999)}
-    table["novelty"] = {"description": "NoveltyModel (chosen): smaller tail p-value of per-class "
-                        "LW Mahalanobis on hidden_1 and hidden_1/||hidden_1||, calibrated",
+    table["novelty"] = {"description": "NoveltyModel (chosen): Fisher sum of the tail p-values "
+                        "of per-class LW Mahalanobis on hidden_1 and hidden_1/||hidden_1|| and "
+                        "of the image statistics' Gaussian, calibrated",
                         **chosen}
+
+    # The optional image view: Fisher's sum of the two feature views' and the image
+    # statistics' tail p-values. Best on the glyph sets, but see the control set.
+    imaged = NoveltyModel(layer="hidden_1", image_view=True).fit(train_all, y, random_state=0)
+    imaged_scores = {k: imaged.score(d[0]) for k, d in data.items()}
+    result = evaluate(imaged_scores["cal"], imaged_scores["test"],
+                      {s: imaged_scores[s] for s in sets})
+    result["false_alarm_mnist_test"] = float(np.mean(imaged_scores["test"] > THRESHOLD))
+    result["detection"] = {s: float(np.mean(imaged_scores[s] > THRESHOLD)) for s in sets}
+    table["novelty_image_view"] = {
+        "description": "NoveltyModel(image_view=True): Fisher sum of the two feature views and "
+                       "the image statistics", **result}
 
     # The same model on both hidden layers side by side (projected on 64 directions): the
     # layer choice, measured.
@@ -263,20 +299,27 @@ def run_network(name, X, y, X_test, y_test, sets, cache):
         "description": "NoveltyModel on [hidden_0, hidden_1] projected on 64 directions",
         "score_10k_s": median_time(lambda: wide.score(data["test"][0])), **result}
 
-    h1_test = {"hidden_1": data["test"][0]["hidden_1"]}
+    from skmnist._novelty import _image_statistics
+
+    h1_test = {"hidden_1": data["test"][0]["hidden_1"], "input": X_test}
+    h1_only = {"hidden_1": data["test"][0]["hidden_1"]}
     timing = {
         "network_fit_s": round(fit_s, 1),
         "novelty_fit_s": round(novelty_fit_s, 3),
         "novelty_fit_share_of_network_fit": novelty_fit_s / fit_s,
-        "novelty_score_10k_s": median_time(lambda: model.score(h1_test)),
+        "novelty_score_10k_s": median_time(lambda: model.score(h1_only)),
+        "novelty_image_view_score_10k_s": median_time(lambda: imaged.score(h1_test)),
+        "novelty_image_statistics_10k_s": median_time(lambda: _image_statistics(X_test, 28)),
         "predict_proba_10k_s": median_time(lambda: est.predict_proba(X_test)),
-        "hidden_1_forward_10k_s (keras sub-model)": median_time(
-            lambda: activations(est, X_test)),
+        "predict_uncertainty_10k_s": median_time(lambda: est.predict_uncertainty(X_test)),
         "n_calibration": model.n_calibration_,
         # machine-independent cost: multiply-adds per row, beside the network's forward pass
         "forward_madds_per_row": int(sum(
             w.shape[0] * w.shape[1] for w in est.model_.get_weights() if w.ndim == 2)),
         "novelty_madds_per_row": int(np.prod(model.whiten_.shape)),
+        # the optional image view's statistics: about 6 elementwise passes over the pixels
+        # (max, 2 thresholds, 2 differences, sum)
+        "novelty_image_view_ops_per_row": 6 * X.shape[1],
         "novelty_hidden_0_and_1_madds_per_row": int(
             np.prod(wide.whiten_.shape) + np.prod(wide.projection_.shape)),
     }
@@ -308,8 +351,10 @@ def main(argv=None):
     from skmnist import PixelScaler
 
     images = make_ood_sets(fetch_mnist("test").images, n=args.n, random_state=0)
+    images["reframed_digits"] = reframed_digits(fetch_mnist("test").images, n=args.n)[0]
     sets = {k: PixelScaler().fit_transform(v.reshape(len(v), -1)) for k, v in images.items()}
     results = {"machine": machine(), "n_per_set": args.n, "held_out_sets": list(HELD_OUT_SETS),
+               "control_sets": list(CONTROL_SETS),
                "threshold": THRESHOLD, "n_calibration": N_CALIBRATION, "n_fit": N_FIT}
     for name in ("fcn", "mdn"):
         table, timing, _ = run_network(name, X, y, X_test, y_test, sets, args.cache)

@@ -219,3 +219,86 @@ def test_at_most_max_rows_are_used():
 
 def test_narrow_layers_are_not_projected(synthetic):
     assert synthetic[0].projection_ is None  # 12 units
+
+
+def soft_images(rng, n, side=12):
+    """Pen-like images: random strokes blurred, so every stroke has grey, soft edges."""
+    from scipy import ndimage
+
+    img = np.zeros((n, side, side))
+    rows = rng.integers(2, side - 2, (n, 3))
+    cols = rng.integers(2, side - 2, (n, 3))
+    for i in range(n):
+        img[i, rows[i], 2:side - 2] = 1.0  # three horizontal bars at random heights
+        img[i, 2:side - 2, cols[i, 0]] = 1.0
+    img = ndimage.gaussian_filter(img, sigma=(0, 0.8, 0.8))
+    return (img / img.max(axis=(1, 2), keepdims=True)).reshape(n, -1)
+
+
+@pytest.fixture(scope="module")
+def with_images():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, 3000)
+    draw = relu_features(rng)
+    X = soft_images(rng, 3000)
+    model = NoveltyModel(layer="h", image_view=True).fit(
+        {"h": draw(y), "input": X}, y, random_state=0)
+    return model, draw, rng
+
+
+def test_image_view_flags_hard_edged_images_the_features_miss(with_images):
+    model, draw, rng = with_images
+    assert model.image_side_ == 12
+    y_new = rng.integers(0, 4, 500)
+    H, X = draw(y_new), soft_images(rng, 500)
+    ordinary = model.score({"h": H, "input": X})
+    assert np.mean(ordinary > 0.99) < 0.04
+    # the same hidden features, but the images' strokes are hard-edged (no grey at all)
+    hard = model.score({"h": H, "input": (X > 0.5).astype(np.float32)})
+    assert np.median(hard) > 0.99
+    # without the image view (the default), nothing tells them apart
+    bare = NoveltyModel(layer="h").fit({"h": draw(y_new), "input": X}, y_new, random_state=0)
+    assert bare.image_side_ is None and bare.combine_ == "min"
+    assert model.combine_ == "sum"
+    assert np.mean(bare.score({"h": H}) > 0.99) < 0.05
+
+
+def test_image_view_ignores_the_grey_scale(with_images):
+    from skmnist._novelty import _image_statistics
+
+    model, draw, _ = with_images
+    rng = np.random.default_rng(7)
+    H, X = draw(rng.integers(0, 4, 300)), soft_images(rng, 300).astype(np.float32)
+    np.testing.assert_allclose(_image_statistics(X * 255, 12), _image_statistics(X, 12),
+                               rtol=1e-4)
+    a, b = model.score({"h": H, "input": X * 255}), model.score({"h": H, "input": X})
+    # equal up to float32 rounding, which may move a row past a few calibration rows
+    assert np.abs(a - b).mean() < 0.003
+
+
+def test_image_view_needs_square_inputs_and_then_requires_them(with_images):
+    model, draw, rng = with_images
+    y = rng.integers(0, 4, 300)
+    H = draw(y)
+    assert NoveltyModel(layer="h", image_view=True).fit(
+        {"h": H, "input": rng.random((300, 10))}, y, random_state=0).image_side_ is None
+    with pytest.raises(ValueError, match="no 'input'"):
+        model.score({"h": H})
+    with pytest.raises(ValueError, match="has 100 columns; the model was fitted on 144"):
+        model.score({"h": H, "input": np.zeros((300, 100))})
+    with pytest.raises(ValueError, match="one row per row"):
+        model.score({"h": H, "input": np.zeros((299, 144))})
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        model.score({"h": H, "input": np.full((300, 144), np.nan)})
+    with pytest.raises(TypeError, match="image_view must be a bool"):
+        NoveltyModel(layer="h", image_view="yes").fit({"h": H}, y)
+
+
+def test_a_model_pickled_before_the_image_view_scores_the_same(synthetic):
+    model, draw, y_new, _, _ = synthetic
+    old = pickle.loads(pickle.dumps(model))
+    for name in ("image_side_", "image_shift_", "image_whiten_", "combine_",
+                 "calibration_tail_scale_"):
+        delattr(old, name)  # the state such a model was saved with
+    H = draw(y_new[:200])
+    np.testing.assert_array_equal(old.score({"h": H}), model.score({"h": H}))
