@@ -868,6 +868,21 @@ warm_start, random_state, verbose, callbacks, steps_per_execution, jit_compile, 
 
     def _validate_predict_input(self, X):
         check_is_fitted(self)
+        if (
+            type(X) is np.ndarray
+            and X.dtype == np.float32
+            and X.ndim == 2
+            and X.shape[0] > 0
+            and X.shape[1] == self.n_features_in_
+            and X.flags.c_contiguous
+            and "feature_names_in_" not in self.__dict__
+            and np.isfinite(X).all()
+        ):
+            # What validate_data would return unchanged (the very array), without its
+            # ~60 microseconds of bookkeeping: a tenth of a one-image prediction.  Anything
+            # else (other dtypes, lists, frames, NaN, wrong widths) takes validate_data, with
+            # its conversions and messages.
+            return X
         return validate_data(self, X, reset=False, dtype=np.float32)
 
     def predict_log_proba(self, X):

@@ -386,10 +386,11 @@ class NoveltyModel:
         # Exponential tail beyond the farthest held-out row, its scale the mean excess of the
         # top 1% over the next row (peaks over a threshold): -log p keeps growing with the
         # distance, so one far-out view outweighs the others in the sum.
-        k = max(5, n_cal // 100)
+        # (at most n_cal - 1 rows above the threshold row: small fits calibrate on few rows)
+        k = max(1, min(max(5, n_cal // 100), n_cal - 1))
+        threshold = self.calibration_distances_[:, -k - 1 : -k] if n_cal > 1 else 0.0
         top = self.calibration_distances_[:, -k:]
-        self.calibration_tail_scale_ = np.maximum(
-            (top - self.calibration_distances_[:, -k - 1:-k]).mean(axis=1), _EPS)
+        self.calibration_tail_scale_ = np.maximum((top - threshold).mean(axis=1), _EPS)
         self.calibration_statistic_ = np.sort(self._combine(distances))
         self.n_calibration_ = n_cal
         return self
