@@ -88,6 +88,11 @@ _OPTIMIZERS = {
     "sgd": "SGD",
 }
 
+def _finite_sum(X):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.isfinite(X.sum()))
+
+
 def _package_version():
     from . import __version__
 
@@ -797,11 +802,25 @@ warm_start, random_state, verbose, callbacks, steps_per_execution, jit_compile, 
             self._make_predictor()  # model_ was handed out: its weights may have changed
         if self._network is None:
             return self._runner.run(name, X)
-        outputs = self._network.forward(X)
+        outputs = self._numpy_forward(X)
         if name == "outputs":
             return outputs
         log_proba = self.head_log_proba_numpy(outputs, len(self.classes_))
         return np.asarray(log_proba, dtype=np.float32)
+
+    def _numpy_forward(self, X, layers=()):
+        """The NumPy forward pass, refusing inputs that overflow the network."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = self._network.forward(X, keep=layers) if layers else self._network.forward(X)
+        outputs = result[0] if layers else result
+        if not np.isfinite(outputs).all():
+            bad = np.flatnonzero(~np.isfinite(outputs).all(axis=1))
+            raise ValueError(
+                f"The network's outputs are not finite for {len(bad)} row(s) of X (first: "
+                f"row {bad[0]}): their values are far outside what the network was trained "
+                "on (scale the pixels, e.g. with skmnist.PixelScaler)."
+            )
+        return result
 
     def _forward_with_features(self, X, layers):
         """Head outputs, class log-probabilities and the named layers' features, one pass."""
@@ -810,9 +829,9 @@ warm_start, random_state, verbose, callbacks, steps_per_execution, jit_compile, 
         if self._network is None:
             return self._runner.run("outputs", X), self._runner.run("log_proba", X), {}
         if layers:
-            outputs, features = self._network.forward(X, keep=layers)
+            outputs, features = self._numpy_forward(X, layers)
         else:
-            outputs, features = self._network.forward(X), {}
+            outputs, features = self._numpy_forward(X), {}
         log_proba = self.head_log_proba_numpy(outputs, len(self.classes_))
         return outputs, np.asarray(log_proba, dtype=np.float32), features
 
@@ -878,7 +897,7 @@ warm_start, random_state, verbose, callbacks, steps_per_execution, jit_compile, 
             and "feature_names_in_" not in self.__dict__
             # one pass, no boolean array (scikit-learn's own first test); an overflowing
             # sum or a NaN sends X to validate_data, which names the problem
-            and np.isfinite(X.sum())
+            and _finite_sum(X)
         ):
             # What validate_data would return unchanged (the very array), without its
             # ~60 microseconds of bookkeeping: a tenth of a one-image prediction.  Anything

@@ -85,10 +85,20 @@ def test_model_saved_by_0_1_says_why_novelty_is_missing(mnist):
     [
         (np.zeros((3, 783)), ValueError, "783 features"),
         (np.full((3, 784), np.nan), ValueError, "NaN"),
+        # float32, C-ordered, the right width: the fast validation path must still refuse
+        (np.full((3, 784), np.nan, dtype=np.float32), ValueError, "NaN"),
+        (np.full((3, 784), np.inf, dtype=np.float32), ValueError, "infinity"),
+        (np.full((3, 784), 5.0, dtype=np.float32), None, None),  # unscaled, but valid
+        # finite (its sum is not), but it overflows the network: a clear error, not NaN
+        (np.full((3, 784), 3e38, dtype=np.float32), ValueError, "not finite for 3 row"),
         (np.zeros((0, 784)), ValueError, "0 sample"),
     ],
 )
 def test_predict_uncertainty_validates_like_predict_proba(fitted, bad, error, match):
+    if error is None:  # valid input: both accept it
+        assert fitted.predict_proba(bad).shape == (len(bad), 10)
+        assert fitted.predict_uncertainty(bad).entropy.shape == (len(bad),)
+        return
     with pytest.raises(error, match=match):
         fitted.predict_proba(bad)
     with pytest.raises(error, match=match):
