@@ -1,7 +1,7 @@
 """
-==========================================
+===========================================
 Reading your own digits, from file to label
-==========================================
+===========================================
 
 A network trained on MNIST has only ever seen MNIST's framing: white ink on black, the
 digit's bounding box scaled to 20x20 pixels and centred by its centre of mass in 28x28.
