@@ -13,7 +13,31 @@ from ._parameters import MDN_PARAMETERS
 # The head's Keras side (layer, losses, metric: skmnist._mixture) is imported by the methods
 # that build and train it; prediction uses the NumPy side and never imports TensorFlow.
 
-__all__ = ["MDNClassifier"]
+__all__ = ["MDNClassifier", "keras_custom_objects"]
+
+
+def keras_custom_objects():
+    """Return the Keras classes that a saved MDN network names, registered with Keras.
+
+    Importing :mod:`skmnist.mdn` does not import TensorFlow, so it does not register the
+    mixture head's Keras classes; call this before ``keras.saving.load_model`` on a
+    ``model_`` saved with Keras (or pass its result as ``custom_objects``).
+
+    Returns
+    -------
+    custom_objects : dict of str to type
+        The losses, the metric and the kernel initializer of the mixture head, by name.
+
+    Examples
+    --------
+    >>> from skmnist.mdn import keras_custom_objects
+    >>> sorted(keras_custom_objects())[:2]
+    ['DiscretizedMixtureNLL', 'MixtureAccuracy']
+    """
+    from . import _mixture
+
+    names = ("DiscretizedMixtureNLL", "MixtureAccuracy", "MixtureDensityNLL", "MixtureHeadKernel")
+    return {name: getattr(_mixture, name) for name in names}
 
 
 class MDNClassifier(BaseKerasClassifier):

@@ -47,3 +47,19 @@ def run_python():
         )
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _environment_restored():
+    """Every test leaves os.environ as it found it.
+
+    dask.distributed's nanny writes its workers' settings (OMP_NUM_THREADS=1, ...) into the
+    environment of the process that starts a LocalCluster; fresh interpreters started by
+    later tests would then run BLAS and TensorFlow single-threaded, whose float32 sums are
+    ordered differently from the test process's, and bit-for-bit comparisons would fail.
+    """
+    saved = dict(os.environ)
+    yield
+    if os.environ != saved:
+        os.environ.clear()
+        os.environ.update(saved)
