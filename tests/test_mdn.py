@@ -517,8 +517,11 @@ def test_joblib_round_trip_in_fresh_process(
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout == "MDNClassifier DiscretizedMixtureNLL 3\n"
+    # within float32 rounding: bit-for-bit holds for one BLAS thread configuration, and the
+    # fresh interpreter's may differ from the test process's (see the performance page)
     for name, value in expected.items():
-        assert_array_equal(np.load(tmp_path / f"got_{name}.npy"), value, err_msg=name)
+        assert_allclose(np.load(tmp_path / f"got_{name}.npy"), value, rtol=1e-5, atol=1e-6,
+                        err_msg=name)
 
 
 @pytest.mark.slow
