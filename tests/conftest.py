@@ -1,3 +1,5 @@
+"""Fixtures and rules shared by the test suite."""
+
 import os
 import subprocess
 import sys
@@ -5,7 +7,62 @@ import textwrap
 
 import pytest
 
+import skmnist
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Where the skmnist under test was imported from (the installed package in CI, the src/ folder
+# of an editable install or a PYTHONPATH when developing): fresh interpreters get the same one.
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(skmnist.__file__)))
+
+# The official MNIST files, for the full-MNIST tests: a test needing them is skipped (with the
+# reason) when they are absent, but fails in CI, which sets SKMNIST_REQUIRE_FULL_MNIST.
+
+_MNIST_FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
+
+def require_full_mnist():
+    """The data home holding the four official files; skip (or fail in CI) without them.
+
+    Resolved like ``fetch_mnist`` does (``SKMNIST_DATA``, else ``~/skmnist_data``; the files
+    may sit directly in it or in its ``mnist/`` subfolder).
+    """
+    from skmnist.datasets import get_data_home
+
+    home = get_data_home()
+    folders = (home, os.path.join(home, "mnist"))
+    missing = [
+        name
+        for name in _MNIST_FILES
+        if not any(os.path.isfile(os.path.join(folder, name)) for folder in folders)
+    ]
+    if missing:
+        if os.environ.get("SKMNIST_REQUIRE_FULL_MNIST"):
+            pytest.fail(f"SKMNIST_REQUIRE_FULL_MNIST is set but {missing} are not in {home!r}")
+        pytest.skip(
+            f"official MNIST files not found in data home {home!r} (missing "
+            f"{', '.join(missing)}); set SKMNIST_DATA to the folder holding them to run the "
+            "full-MNIST tests"
+        )
+    return home
+
+
+@pytest.fixture(scope="session")
+def mnist_data_home():
+    """The data home with the official MNIST files, for ``full_mnist`` tests."""
+    return require_full_mnist()
+
+
+def pytest_collection_modifyitems(config, items):
+    # Tests on the official files train or read 70,000 images: slow by nature.
+    for item in items:
+        if item.get_closest_marker("full_mnist"):
+            item.add_marker(pytest.mark.slow)
+
+
 
 # Shared by the network test modules: the embedded sample, and a small scaled slice of it.
 @pytest.fixture(scope="module")
@@ -35,7 +92,7 @@ def run_python():
     """
 
     def run(code, *args, timeout=240):
-        env = dict(os.environ)
+        env = dict(os.environ, PYTHONPATH=PACKAGE_PARENT)
         env.pop("SKMNIST_TF_LOGS", None)
         return subprocess.run(
             [sys.executable, "-c", textwrap.dedent(code), *map(str, args)],

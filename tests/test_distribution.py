@@ -12,9 +12,10 @@ import textwrap
 
 import pytest
 
+import skmnist
 from skmnist import FCNClassifier
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(skmnist.__file__))  # the skmnist under test
 
 TWO_CPU_DEVICES = textwrap.dedent(
     """
@@ -46,7 +47,7 @@ TWO_CPU_DEVICES = textwrap.dedent(
 @pytest.mark.slow
 def test_mirrored_training_on_two_devices_matches_one_device():
     done = subprocess.run([sys.executable, "-c", TWO_CPU_DEVICES], capture_output=True,
-                          text=True, timeout=600, env={**os.environ, "PYTHONPATH": REPO})
+                          text=True, timeout=600, env={**os.environ, "PYTHONPATH": PACKAGE_PARENT})
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(done.stdout.strip().splitlines()[-1])
     for name, r in results.items():

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+import skmnist
 from skmnist import FCNClassifier, MDNClassifier
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -154,7 +155,7 @@ def test_prediction_follows_further_training(small_data):
 
 def run_fresh(code, cwd):
     """Run ``code`` in a fresh interpreter; return its stdout (fail with its stderr)."""
-    env = {**os.environ, "PYTHONPATH": REPO}
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(skmnist.__file__))}
     done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

@@ -1,4 +1,4 @@
-"""Build ``skmnist/data/mnist_sample.npz``, the small MNIST sample embedded in the package.
+"""Build ``src/skmnist/data/mnist_sample.npz``, the small MNIST sample embedded in the package.
 
 The sample is a stratified random sample (fixed seed) of the official MNIST files: 5,000 images
 from the official training set and 1,000 from the official test set, each drawn with
@@ -28,7 +28,8 @@ from sklearn.model_selection import train_test_split
 
 from skmnist.datasets import fetch_mnist
 
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "skmnist" / "data" / "mnist_sample.npz"
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_OUTPUT = REPO / "src" / "skmnist" / "data" / "mnist_sample.npz"
 
 
 def stratified_indices(y, n, seed):
