@@ -6,6 +6,7 @@ import os
 import sys
 import time
 
+from . import __version__
 from ._parameters import MDN_PARAMETERS, SHARED_PARAMETERS
 from .report import ReportFolder
 from .study import ORIGINAL_L2, STEPS
@@ -21,6 +22,7 @@ def _build_parser():
         description="Handwritten-digit recognition with Keras networks as scikit-learn "
         "estimators.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     run = sub.add_parser(
