@@ -6,7 +6,6 @@ per check), the meta-estimator tests (GridSearchCV runs worker processes) and th
 start a fresh Python process (persistence, quiet import).
 """
 
-import doctest
 import os
 import pickle
 import random
@@ -36,7 +35,6 @@ from sklearn.utils import compute_sample_weight
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-import skmnist.fcn
 from skmnist import FCNClassifier, PixelScaler
 from skmnist._tf import keras, tf
 from skmnist.fcn import make_fcn_model
@@ -1019,18 +1017,3 @@ def test_import_is_quiet_and_lazy(run_python):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "" and result.stderr == ""
-
-
-# ------------------------------------------------------------------------------------------
-# 12. the docstring example
-# ------------------------------------------------------------------------------------------
-def test_docstring_examples_run():
-    finder = doctest.DocTestFinder()
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    tests = [t for t in finder.find(skmnist.fcn) if t.examples]
-    assert any(t.name.endswith("FCNClassifier") for t in tests)
-    for test in tests:
-        runner.run(test)
-    result = runner.summarize(verbose=False)
-    assert result.attempted > 0
-    assert result.failed == 0

@@ -11,7 +11,6 @@ offline; every fit is seeded.  The slow groups are the scikit-learn estimator ch
 per check), GridSearchCV in worker processes and the tests that start a fresh Python process.
 """
 
-import doctest
 import itertools
 import json
 import pickle
@@ -30,7 +29,6 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-import skmnist.mdn
 from skmnist import MDNClassifier, PixelScaler
 from skmnist._mixture import DiscretizedMixtureNLL, MixtureAccuracy, MixtureDensityNLL
 from skmnist._tf import keras
@@ -770,18 +768,3 @@ def test_sample_invalid_n_draws(fitted, data, n_draws, method):
     _, _, X_test, _ = data
     with pytest.raises(ValueError, match="n_draws"):
         getattr(fitted, method)(X_test[:3], n_draws=n_draws)
-
-
-# ------------------------------------------------------------------------------------------
-# 9. the docstring example
-# ------------------------------------------------------------------------------------------
-def test_docstring_examples_run():
-    finder = doctest.DocTestFinder()
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    tests = [t for t in finder.find(skmnist.mdn) if t.examples]
-    assert any(t.name.endswith("MDNClassifier") for t in tests)
-    for test in tests:
-        runner.run(test)
-    result = runner.summarize(verbose=False)
-    assert result.attempted >= 5
-    assert result.failed == 0
