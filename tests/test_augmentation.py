@@ -2,11 +2,10 @@
 
 import numpy as np
 import pytest
+from _internals import STANDARD_AUGMENTATION, make_augmenter, resolve_augmentation, tf
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skmnist import FCNClassifier, MDNClassifier
-from skmnist._augmentation import STANDARD_AUGMENTATION, make_augmenter, resolve_augmentation
-from skmnist._tf import tf
 
 
 def centre_of_mass(images):

@@ -2,13 +2,11 @@
 
 import numpy as np
 import pytest
+from _internals import aligned_empty, as_tensor, is_aligned, keras, training_rows
+from _internals import training_data as _training_data
 from numpy.testing import assert_array_equal
 
-from skmnist import FCNClassifier, MDNClassifier, _training_data
-from skmnist._memory import aligned_empty, is_aligned
-from skmnist._prediction import as_tensor
-from skmnist._tf import keras
-from skmnist._training_data import training_rows
+from skmnist import FCNClassifier, MDNClassifier
 
 
 def _data(n=120, n_features=6, seed=0):

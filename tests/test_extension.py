@@ -12,6 +12,7 @@ from numbers import Real
 
 import numpy as np
 import pytest
+from _internals import SHARED_PARAMETERS, keras, tf
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import GridSearchCV
@@ -19,8 +20,6 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmnist import BaseKerasClassifier, FCNClassifier, MDNClassifier
-from skmnist._parameters import SHARED_PARAMETERS
-from skmnist._tf import keras, tf
 
 
 class TemperatureSoftmaxClassifier(BaseKerasClassifier):

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _internals import CENTRE, FramingError, frame_image, otsu_threshold, skew
 from PIL import Image, ImageDraw
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
@@ -12,7 +13,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skmnist import DigitNormalizer, PixelScaler, load_mnist_sample
-from skmnist._framing import CENTRE, FramingError, frame_image, otsu_threshold, skew
 
 
 def centre_of_mass(image):

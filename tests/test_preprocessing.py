@@ -9,6 +9,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from _internals import is_aligned
 from scipy import sparse
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -18,7 +19,6 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skmnist._memory import is_aligned
 from skmnist.preprocessing import PixelScaler
 
 

@@ -6,13 +6,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from _internals import gradient_registry as _registry
+from _internals import keras, tf, thread_pool_size
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import GridSearchCV
 
 from skmnist import FCNClassifier, MDNClassifier
-from skmnist._tf import keras, tf, thread_pool_size
-from skmnist._tracing import _registry
 
 SMALL = dict(hidden_layer_sizes=(16,), random_state=0)
 
