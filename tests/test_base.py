@@ -26,26 +26,18 @@ def test_training_rows_are_a_canonical_order():
     assert_array_equal(X[perm][rows_p], X[rows])
 
 
-def test_integer_weights_repeat_rows_and_zero_drops():
-    X, y = _data(20)
-    sw = np.array([0, 1, 2, 3] * 5, dtype=np.float32)
-    rows, w = training_rows(X, y, sw)
-    assert w is None
-    assert_array_equal(np.bincount(rows, minlength=20), sw.astype(int))
-
-
-def test_fractional_or_large_weights_scale_the_loss_with_mean_one():
-    X, y = _data(20)
-    for sw in [np.full(20, 0.5, np.float32), np.full(20, 10.0, np.float32)]:
-        rows, w = training_rows(X, y, sw)
-        assert sorted(rows) == list(range(20))
-        assert w.mean() == pytest.approx(1.0)
-
-
-def test_all_zero_weights_are_an_error():
-    X, y = _data(10)
-    with pytest.raises(ValueError, match="non-zero"):
-        training_rows(X, y, np.zeros(10, np.float32))
+# (Integer weights are repeated rows, zero weights drop a row, all-zero weights are refused:
+# tested through fit in test_fcn.py, test_integer_sample_weight_equals_repetition and
+# test_bad_sample_weight.)
+@pytest.mark.parametrize("weight", [0.5, 10.0])
+def test_uniform_weights_that_are_not_small_counts_train_like_no_weights(weight):
+    # Fractional weights, and integer ones too large to repeat rows for, scale each sample's
+    # loss, rescaled to mean 1: a uniform weight of any size trains the unweighted network.
+    X, y = _data(60)
+    params = dict(hidden_layer_sizes=(8,), epochs=2, batch_size=16, random_state=0)
+    plain = FCNClassifier(**params).fit(X, y).predict_proba(X)
+    weighted = FCNClassifier(**params).fit(X, y, sample_weight=np.full(len(X), weight))
+    np.testing.assert_allclose(weighted.predict_proba(X), plain, rtol=1e-5, atol=1e-6)
 
 
 @pytest.fixture
