@@ -83,7 +83,9 @@ def test_numpy_path_trains_like_the_in_graph_path(monkeypatch):
     "params, n, expected",
     [({}, 100, False), ({}, 10_000, True), ({"dropout": 0.1}, 10_000, False),
      ({"conv_filters": (2,), "image_shape": None}, 10_000, False),
-     ({"jit_compile": False}, 10_000, False), ({"jit_compile": True}, 100, True)],
+     ({"jit_compile": False}, 10_000, False),
+     # (an explicit True is passed through; its XLA compilation costs 5-10 s: slow)
+     pytest.param({"jit_compile": True}, 100, True, marks=pytest.mark.slow)],
 )
 def test_jit_compile_auto(params, n, expected):
     X, y = _data(n, n_features=3)

@@ -88,15 +88,64 @@ def fitted_pipeline(mnist):
 # ------------------------------------------------------------------------------------------
 # 1. scikit-learn compatibility
 # ------------------------------------------------------------------------------------------
-@parametrize_with_checks(
-    [
-        FCNClassifier(
-            hidden_layer_sizes=(8,), epochs=6, batch_size=16, learning_rate=1e-2, random_state=0
-        ),
+# The costliest checks (each fits a network many times) run with the slow tests: what they
+# check, the everyday run covers with one fit or two in a dedicated test (named here), and
+# test_sklearn_compatible_default runs every check (CI).
+SLOW_CHECKS = {
+    "check_classifiers_classes",  # test_string_labels*, test_binary_labels_and_object_dtype
+    # check_classifiers_train itself stays; its read-only memory-mapped variants:
+    "check_classifiers_train(readonly_memmap=True)",
+    "check_classifiers_train(readonly_memmap=True,X_dtype=float32)",
+    "check_classifier_data_not_an_array",  # test_input_dtypes (lists)
+    "check_estimators_dtypes",  # test_input_dtypes, test_fit_on_uint8_pixels
+    "check_f_contiguous_array_estimator",
+    "check_supervised_y_2d",
+    "check_class_weight_classifiers",  # test_class_weight, test_class_weight_balanced
+    "check_sample_weight_equivalence_on_dense_data",  # test_integer_sample_weight_equals_...
+}
+
+
+def _check_params(checks):
+    """``(values, marks, check id)`` of each case of a ``parametrize_with_checks``."""
+    ids = checks.kwargs["ids"]
+    for param in checks.args[1]:
+        values = getattr(param, "values", param)
+        yield values, list(getattr(param, "marks", ())), ids(values[1]), ids
+
+
+def _with_slow_checks(checks, slow):
+    """``parametrize_with_checks``'s parametrization, the checks named in ``slow`` marked
+    slow (the same test ids)."""
+    marked = [
+        pytest.param(
+            *values,
+            marks=marks + [pytest.mark.slow] * (name in slow),
+            id="-".join(map(ids, values)),
+        )
+        for values, marks, name, ids in _check_params(checks)
     ]
+    return pytest.mark.parametrize(checks.args[0], marked)
+
+
+@_with_slow_checks(
+    parametrize_with_checks(
+        [
+            FCNClassifier(
+                hidden_layer_sizes=(8,), epochs=6, batch_size=16, learning_rate=1e-2,
+                random_state=0,
+            ),
+        ]
+    ),
+    SLOW_CHECKS,
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_slow_checks_exist():
+    # A renamed check must not silently move back into the everyday run.
+    names = {name for _, _, name, _ in _check_params(parametrize_with_checks([small()]))}
+    assert SLOW_CHECKS <= names, SLOW_CHECKS - names
 
 
 @pytest.mark.slow
