@@ -46,7 +46,13 @@ def numpy_batches(monkeypatch):
     monkeypatch.setattr(_training_data, "_IN_GRAPH_BYTES", 0)
 
 
-@pytest.mark.parametrize("path", ["in_graph", "numpy"])
+@pytest.mark.parametrize(
+    "path",
+    # The in-graph path is the one every small fit takes: test_fcn.py tests the same
+    # properties on it (test_same_random_state_gives_identical_model,
+    # test_fit_is_invariant_to_row_order, test_integer_sample_weight_equals_repetition).
+    [pytest.param("in_graph", marks=pytest.mark.slow), "numpy"],
+)
 def test_both_batching_paths_are_seeded_and_order_free(path, request):
     if path == "numpy":
         request.getfixturevalue("numpy_batches")

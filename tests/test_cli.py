@@ -24,14 +24,14 @@ ALL_FILES = {
 
 @pytest.fixture(scope="module")
 def full_run(tmp_path_factory):
-    """One default study (all six steps, 3 epochs), its output folder and what it printed."""
+    """One default study (all six steps, 2 epochs), its output folder and what it printed."""
     import contextlib
     import io
 
     out = tmp_path_factory.mktemp("study") / "report"
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
-        rc = main(["run", "--epochs", "3", "--random-state", "0", "--min-accuracy", "0.5",
+        rc = main(["run", "--epochs", "2", "--random-state", "0", "--min-accuracy", "0.5",
                    "--output", str(out)])
     return rc, out, buffer.getvalue()
 
@@ -48,7 +48,8 @@ def test_run_writes_every_step_of_the_report(full_run):
     for key in ("model", "data", "n_train", "n_test", "epochs", "test_accuracy",
                 "fit_seconds", "params"):
         assert key in metrics
-    assert metrics["n_train"] == 5000 and metrics["n_test"] == 1000 and metrics["epochs"] == 3
+    assert metrics["n_train"] == 5000 and metrics["n_test"] == 1000 and metrics["epochs"] == 2
+    assert metrics["params"]["epochs"] == 2 and metrics["params"]["random_state"] == 0
     assert metrics["model_saved"] is True
     steps = metrics["steps"]
     assert steps["network"]["architecture"] == "784-400-20-10"
