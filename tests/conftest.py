@@ -9,6 +9,12 @@ import pytest
 
 import skmnist
 
+# tests/_internals.py (every private skmnist name the tests use) is imported as a top-level
+# module: tests/ is on sys.path under pytest's default ("prepend") import mode; this keeps it
+# there under the others too.
+if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Where the skmnist under test was imported from (the installed package in CI, the src/ folder
 # of an editable install or a PYTHONPATH when developing): fresh interpreters get the same one.

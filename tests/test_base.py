@@ -2,13 +2,11 @@
 
 import numpy as np
 import pytest
+from _internals import aligned_empty, as_tensor, is_aligned, keras, training_rows
+from _internals import training_data as _training_data
 from numpy.testing import assert_array_equal
 
-from skmnist import FCNClassifier, MDNClassifier, _training_data
-from skmnist._memory import aligned_empty, is_aligned
-from skmnist._prediction import as_tensor
-from skmnist._tf import keras
-from skmnist._training_data import training_rows
+from skmnist import FCNClassifier, MDNClassifier
 
 
 def _data(n=120, n_features=6, seed=0):
@@ -28,26 +26,18 @@ def test_training_rows_are_a_canonical_order():
     assert_array_equal(X[perm][rows_p], X[rows])
 
 
-def test_integer_weights_repeat_rows_and_zero_drops():
-    X, y = _data(20)
-    sw = np.array([0, 1, 2, 3] * 5, dtype=np.float32)
-    rows, w = training_rows(X, y, sw)
-    assert w is None
-    assert_array_equal(np.bincount(rows, minlength=20), sw.astype(int))
-
-
-def test_fractional_or_large_weights_scale_the_loss_with_mean_one():
-    X, y = _data(20)
-    for sw in [np.full(20, 0.5, np.float32), np.full(20, 10.0, np.float32)]:
-        rows, w = training_rows(X, y, sw)
-        assert sorted(rows) == list(range(20))
-        assert w.mean() == pytest.approx(1.0)
-
-
-def test_all_zero_weights_are_an_error():
-    X, y = _data(10)
-    with pytest.raises(ValueError, match="non-zero"):
-        training_rows(X, y, np.zeros(10, np.float32))
+# (Integer weights are repeated rows, zero weights drop a row, all-zero weights are refused:
+# tested through fit in test_fcn.py, test_integer_sample_weight_equals_repetition and
+# test_bad_sample_weight.)
+@pytest.mark.parametrize("weight", [0.5, 10.0])
+def test_uniform_weights_that_are_not_small_counts_train_like_no_weights(weight):
+    # Fractional weights, and integer ones too large to repeat rows for, scale each sample's
+    # loss, rescaled to mean 1: a uniform weight of any size trains the unweighted network.
+    X, y = _data(60)
+    params = dict(hidden_layer_sizes=(8,), epochs=2, batch_size=16, random_state=0)
+    plain = FCNClassifier(**params).fit(X, y).predict_proba(X)
+    weighted = FCNClassifier(**params).fit(X, y, sample_weight=np.full(len(X), weight))
+    np.testing.assert_allclose(weighted.predict_proba(X), plain, rtol=1e-5, atol=1e-6)
 
 
 @pytest.fixture
@@ -56,7 +46,13 @@ def numpy_batches(monkeypatch):
     monkeypatch.setattr(_training_data, "_IN_GRAPH_BYTES", 0)
 
 
-@pytest.mark.parametrize("path", ["in_graph", "numpy"])
+@pytest.mark.parametrize(
+    "path",
+    # The in-graph path is the one every small fit takes: test_fcn.py tests the same
+    # properties on it (test_same_random_state_gives_identical_model,
+    # test_fit_is_invariant_to_row_order, test_integer_sample_weight_equals_repetition).
+    [pytest.param("in_graph", marks=pytest.mark.slow), "numpy"],
+)
 def test_both_batching_paths_are_seeded_and_order_free(path, request):
     if path == "numpy":
         request.getfixturevalue("numpy_batches")
@@ -93,7 +89,9 @@ def test_numpy_path_trains_like_the_in_graph_path(monkeypatch):
     "params, n, expected",
     [({}, 100, False), ({}, 10_000, True), ({"dropout": 0.1}, 10_000, False),
      ({"conv_filters": (2,), "image_shape": None}, 10_000, False),
-     ({"jit_compile": False}, 10_000, False), ({"jit_compile": True}, 100, True)],
+     ({"jit_compile": False}, 10_000, False),
+     # (an explicit True is passed through; its XLA compilation costs 5-10 s: slow)
+     pytest.param({"jit_compile": True}, 100, True, marks=pytest.mark.slow)],
 )
 def test_jit_compile_auto(params, n, expected):
     X, y = _data(n, n_features=3)

@@ -24,14 +24,14 @@ ALL_FILES = {
 
 @pytest.fixture(scope="module")
 def full_run(tmp_path_factory):
-    """One default study (all six steps, 3 epochs), its output folder and what it printed."""
+    """One default study (all six steps, 2 epochs), its output folder and what it printed."""
     import contextlib
     import io
 
     out = tmp_path_factory.mktemp("study") / "report"
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
-        rc = main(["run", "--epochs", "3", "--random-state", "0", "--min-accuracy", "0.5",
+        rc = main(["run", "--epochs", "2", "--random-state", "0", "--min-accuracy", "0.5",
                    "--output", str(out)])
     return rc, out, buffer.getvalue()
 
@@ -48,7 +48,8 @@ def test_run_writes_every_step_of_the_report(full_run):
     for key in ("model", "data", "n_train", "n_test", "epochs", "test_accuracy",
                 "fit_seconds", "params"):
         assert key in metrics
-    assert metrics["n_train"] == 5000 and metrics["n_test"] == 1000 and metrics["epochs"] == 3
+    assert metrics["n_train"] == 5000 and metrics["n_test"] == 1000 and metrics["epochs"] == 2
+    assert metrics["params"]["epochs"] == 2 and metrics["params"]["random_state"] == 0
     assert metrics["model_saved"] is True
     steps = metrics["steps"]
     assert steps["network"]["architecture"] == "784-400-20-10"
@@ -142,15 +143,30 @@ def test_run_with_convolutions(tmp_path):
     assert "conv_1 (Conv2D)" in (out / "index.html").read_text()  # the Keras summary
 
 
-def test_run_mdn_evaluates_and_saves_the_mdn(tmp_path):
+def test_run_mdn_evaluates_and_saves_the_mdn_with_the_options_given(tmp_path):
     out = tmp_path / "r"
     rc = main(["run", "--model", "mdn", "--steps", "evaluation", "--n-components", "3",
-               *FAST, "--min-accuracy", "0", "--quiet", "--output", str(out)])
+               "--epochs", "2", "--random-state", "3", "--batch-size", "250",
+               "--learning-rate", "0.002", "--learning-rate-schedule", "constant",
+               "--l2", "0.0005", "--min-accuracy", "0", "--quiet", "--output", str(out)])
     assert rc == 0
     model = joblib.load(out / "model.joblib")
     assert type(model[-1]).__name__ == "MDNClassifier"
-    assert model[-1].n_components == 3
-    assert json.loads((out / "metrics.json").read_text())["model"] == "mdn"
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["model"] == "mdn" and metrics["epochs"] == 2
+    # The parameters metrics.json records are the options given, and those of the saved
+    # model; the options not given keep the estimator's defaults.
+    given = {"n_components": 3, "epochs": 2, "random_state": 3, "batch_size": 250,
+             "learning_rate": 0.002, "learning_rate_schedule": "constant", "l2": 0.0005}
+    for name, value in given.items():
+        assert metrics["params"][name] == value, name
+        assert model[-1].get_params()[name] == value, name
+    from skmnist import MDNClassifier
+
+    defaults = MDNClassifier().get_params()
+    for name in ("hidden_layer_sizes", "sigma_floor", "objective", "dropout"):
+        assert metrics["params"][name] == json.loads(json.dumps(defaults[name])), name
+    assert metrics["n_train"] == 5000 and model[-1].n_iter_ == 2
 
 
 def test_rerun_replaces_a_previous_report(tmp_path):
@@ -214,10 +230,23 @@ def test_help_explains_every_option():
     [
         (["run", "--epochs", "0"], "--epochs"),
         (["run", "--batch-size", "0"], "--batch-size"),
+        (["run", "--batch-size", "-5"], "--batch-size"),
+        (["run", "--batch-size", "2.5"], "--batch-size"),
+        (["run", "--batch-size", "many"], "--batch-size"),
         (["run", "--learning-rate", "-1"], "--learning-rate"),
+        (["run", "--learning-rate", "nan"], "--learning-rate"),
+        (["run", "--learning-rate", "inf"], "--learning-rate"),
         (["run", "--l2", "-0.1"], "--l2"),
+        (["run", "--l2", "nan"], "--l2"),
+        (["run", "--l2", "inf"], "--l2"),
+        (["run", "--l2", "strong"], "--l2"),
         (["run", "--study-l2", "-1"], "--study-l2"),
+        (["run", "--study-l2", "nan"], "--study-l2"),
         (["run", "--n-components", "0"], "--n-components"),
+        (["run", "--n-components", "-3"], "--n-components"),
+        (["run", "--n-components", "2.5"], "--n-components"),
+        (["run", "--n-components", "ten"], "--n-components"),
+        (["run", "--min-accuracy", "nan"], "--min-accuracy"),
         (["run", "--min-accuracy", "1.5"], "--min-accuracy"),
         (["run", "--steps", "data,plots"], "unknown step 'plots'"),
         (["run", "--steps", "7"], "unknown step '7'"),
@@ -230,11 +259,35 @@ def test_help_explains_every_option():
         (["frobnicate"], "invalid choice"),
     ],
 )
-def test_bad_arguments_exit_2(argv, message, capsys):
+def test_bad_arguments_exit_2(argv, message, capsys, tmp_path):
     with pytest.raises(SystemExit) as exc:
-        main(argv)
+        main([*argv, "--output", str(tmp_path / "r")] if argv[0] == "run" else argv)
     assert exc.value.code == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("usage: skmnist")
+    assert message in err
+    assert not (tmp_path / "r").exists()  # refused before anything ran
+
+
+def test_value_error_in_a_run_exits_1_with_a_message_not_a_traceback(tmp_path):
+    # A corrupt data file is a ValueError raised deep inside the run (fetch_mnist's
+    # checksum): the command prints one clean line and exits with status 1.
+    home = tmp_path / "home"
+    home.mkdir()
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                 "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        (home / name).write_bytes(b"not MNIST")
+    result = subprocess.run(
+        [sys.executable, "-m", "skmnist", "run", "--full", "--no-download", "--data-home",
+         str(home), "--quiet", "--output", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=240, cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("skmnist: error: ")
+    assert "MD5 checksum mismatch" in result.stderr and "-ubyte.gz" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+    assert result.stdout == ""
+    assert not (tmp_path / "out").exists()
 
 
 def test_full_without_files_and_no_download_fails_clearly(tmp_path, capsys):

@@ -1,7 +1,6 @@
 """Hyperparameter searches on a real Dask cluster (2 worker processes) match one process."""
 
 import joblib
-import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 from sklearn.base import clone
@@ -62,7 +61,6 @@ def test_search_on_dask_matches_one_process(client, data, make_search):
         if key.startswith(("split", "mean_test", "rank_")):
             assert_array_equal(remote.cv_results_[key], local.cv_results_[key], err_msg=key)
     assert_array_equal(remote.predict_proba(X_test), local.predict_proba(X_test))
-    assert np.isfinite(remote.best_score_)
 
 
 def test_cli_sends_the_study_fits_to_a_scheduler(client, tmp_path, capsys):

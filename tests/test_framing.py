@@ -5,14 +5,14 @@ import warnings
 
 import numpy as np
 import pytest
+from _internals import CENTRE, FramingError, frame_image, otsu_threshold, skew
 from PIL import Image, ImageDraw
 from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skmnist import DigitNormalizer, PixelScaler, load_mnist_sample
-from skmnist._framing import CENTRE, FramingError, frame_image, otsu_threshold, skew
 
 
 def centre_of_mass(image):
@@ -248,17 +248,17 @@ def test_transform_without_fit_and_fit_records_flat_width():
 
 def test_pipeline_with_pixel_scaler_and_a_classifier(mnist_sample):
     X, y = mnist_sample
-    model = make_pipeline(DigitNormalizer(), PixelScaler(), LogisticRegression(max_iter=300))
+    # A nearest-neighbour reader: what is tested is the framing, not the classifier (a
+    # logistic regression cost 10 s a fit here).
+    model = make_pipeline(DigitNormalizer(), PixelScaler(), KNeighborsClassifier(3))
     model.fit(X[:1000], y[:1000])
     # The same digits, shrunk, moved, inverted: still read as the model was trained.
     moved = [
         255 - np.pad(image.reshape(28, 28), ((20, 0), (0, 30)))
         for image in X[1000:1100]
     ]
-    plain = make_pipeline(PixelScaler(), LogisticRegression(max_iter=300)).fit(
-        X[:1000], y[:1000]
-    )
-    assert model.score(moved, y[1000:1100]) > 0.75
+    plain = make_pipeline(PixelScaler(), KNeighborsClassifier(3)).fit(X[:1000], y[:1000])
+    assert model.score(moved, y[1000:1100]) > 0.8  # 0.92; 0.04 unframed
     assert plain.score(np.array(moved)[:, 20:, :28].reshape(100, -1), y[1000:1100]) < 0.3
 
 

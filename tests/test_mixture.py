@@ -4,9 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
-from scipy import stats
-
-from skmnist._mixture import (
+from _internals import (
     DiscretizedMixtureNLL,
     MixtureDensityNLL,
     MixtureHeadKernel,
@@ -14,12 +12,15 @@ from skmnist._mixture import (
     class_log_proba,
     density_log_prob,
     initial_head_bias,
+    keras,
     label_log_proba,
     mixture_moments,
     sample_mixture,
     split_head,
+    tf,
+    tfd,
 )
-from skmnist._tf import keras, tf, tfd
+from scipy import stats
 
 N_CLASSES = 10
 

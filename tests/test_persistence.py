@@ -105,7 +105,7 @@ def test_altered_network_is_refused_at_load(models):
 
 
 def test_file_from_a_newer_skmnist_is_refused(models, monkeypatch):
-    import skmnist._base as base
+    from _internals import base
 
     est = models["fcn"][-1]
     monkeypatch.setattr(base, "_STATE_LAYOUT", base._STATE_LAYOUT + 1)

@@ -2,6 +2,7 @@
 ``skmnist predict`` reads the digits in image files with a saved model."""
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -390,12 +391,13 @@ def main(argv=None):
         parser.error("--epochs must be at least 1")
     if args.batch_size < 1:
         parser.error("--batch-size must be at least 1")
-    if args.learning_rate <= 0:
-        parser.error("--learning-rate must be positive")
-    if args.l2 < 0:
-        parser.error("--l2 must be non-negative")
-    if args.study_l2 < 0:
-        parser.error("--study-l2 must be non-negative")
+    # Written so that NaN fails them too (every comparison with NaN is False).
+    if not 0 < args.learning_rate < math.inf:
+        parser.error("--learning-rate must be a positive finite number")
+    if not 0 <= args.l2 < math.inf:
+        parser.error("--l2 must be a non-negative finite number")
+    if not 0 <= args.study_l2 < math.inf:
+        parser.error("--study-l2 must be a non-negative finite number")
     if args.n_components < 1:
         parser.error("--n-components must be at least 1")
     if args.min_accuracy is not None and not 0 <= args.min_accuracy <= 1:

@@ -1,0 +1,78 @@
+"""Every private skmnist name the test suite uses, imported in this one place.
+
+The tests speak through the public API wherever a behaviour is observable there.  What must
+test an internal (the mixture head's numerics, the data pipeline's canonical order and
+batching, the pickled state's layout, memory alignment, the novelty model, the framing
+numerics, TensorFlow's graph registry and thread pools) imports it from here, so that a
+change of the package's internal layout is one edit in this file rather than a collection
+error in every test module.  Test modules import it as ``from _internals import ...``
+(``tests/`` is on ``sys.path`` under pytest's default import mode).
+
+Code that runs in another interpreter (``run_python`` sources, Dask workers) cannot import
+this module and names what it needs itself.
+"""
+
+from skmnist import _base as base
+from skmnist import _training_data as training_data
+from skmnist._augmentation import STANDARD_AUGMENTATION, make_augmenter, resolve_augmentation
+from skmnist._framing import CENTRE, FramingError, frame_image, otsu_threshold, skew
+from skmnist._memory import aligned_empty, is_aligned
+from skmnist._mixture import (
+    DiscretizedMixtureNLL,
+    MixtureAccuracy,
+    MixtureDensityNLL,
+    MixtureHeadKernel,
+    build_mixture_head,
+    class_log_proba,
+    density_log_prob,
+    initial_head_bias,
+    label_log_proba,
+    mixture_moments,
+    sample_mixture,
+    split_head,
+)
+from skmnist._novelty import MIN_ROWS, NoveltyModel
+from skmnist._novelty import _image_statistics as image_statistics
+from skmnist._parameters import SHARED_PARAMETERS
+from skmnist._prediction import as_tensor
+from skmnist._tf import keras, tf, tfd, thread_pool_size
+from skmnist._tracing import _registry as gradient_registry
+from skmnist._training_data import training_rows
+
+__all__ = [
+    "CENTRE",
+    "MIN_ROWS",
+    "SHARED_PARAMETERS",
+    "STANDARD_AUGMENTATION",
+    "DiscretizedMixtureNLL",
+    "FramingError",
+    "MixtureAccuracy",
+    "MixtureDensityNLL",
+    "MixtureHeadKernel",
+    "NoveltyModel",
+    "aligned_empty",
+    "as_tensor",
+    "base",
+    "build_mixture_head",
+    "class_log_proba",
+    "density_log_prob",
+    "frame_image",
+    "gradient_registry",
+    "image_statistics",
+    "initial_head_bias",
+    "is_aligned",
+    "keras",
+    "label_log_proba",
+    "make_augmenter",
+    "mixture_moments",
+    "otsu_threshold",
+    "resolve_augmentation",
+    "sample_mixture",
+    "skew",
+    "split_head",
+    "tf",
+    "tfd",
+    "thread_pool_size",
+    "training_data",
+    "training_rows",
+]
