@@ -403,6 +403,11 @@ def cold_start(name, path, x_path, repeats):
     }
 
 
+def _first_line(exception):
+    lines = str(exception).strip().splitlines()
+    return f"{type(exception).__name__}: {lines[0][:200] if lines else ''}"
+
+
 def child_checks(name, quick):
     """``check_estimator`` on the contender's small network; the failing checks by name."""
     from sklearn.utils.estimator_checks import (
@@ -439,9 +444,7 @@ def child_checks(name, quick):
         "n_checks": len(results),
         "n_failed": len(failed),
         "n_skipped": sum(r["status"] == "skipped" for r in results),
-        "failed": {r["check_name"]: f"{type(r['exception']).__name__}: "
-                   f"{str(r['exception']).strip().splitlines()[0][:200] if str(r['exception']).strip() else ''}"
-                   for r in failed},
+        "failed": {r["check_name"]: _first_line(r["exception"]) for r in failed},
         "seconds": round(time.perf_counter() - start, 1),
     }
 
