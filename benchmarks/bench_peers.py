@@ -546,8 +546,8 @@ def main(argv=None):
                  "compare the contenders within this file only."),
         "contenders": {},
     }
-    print(f"{epochs} epochs each, {'embedded sample' if args.quick else 'full MNIST'}",
-          flush=True)
+    print(f"{epochs} epochs each, {'embedded sample' if args.quick else 'full MNIST'}; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         X_test = load_data(args.quick, args.data_home)[2]
         x_path = os.path.join(tmp, "one_image.npy")
@@ -555,7 +555,10 @@ def main(argv=None):
         for name in names:
             label = CONTENDERS[name]
             run_checks_too = name not in ("keras", "mlp_1thread") and not args.skip_checks
+            load_before = os.getloadavg()[0]
             fit = run_child(args, name, tmp, run_checks_too)
+            # the machine's 1-minute load average around the fit: how busy the cores were
+            fit["load_average_before_after"] = [load_before, os.getloadavg()[0]]
             checks = fit.pop("check_estimator", None)
             cold = cold_start(name, fit.pop("saved"), x_path, repeats=1 if args.quick else 3)
             report(f"{label}: warm epoch (s) / whole fit (s)",
@@ -583,7 +586,10 @@ def main(argv=None):
     print("\n" + table)
     print(f"\ncheck_estimator: {results['check_estimator_scope']}")
     print(f"Total {results['seconds']:.0f} s")
-    save("peers_quick" if args.quick else "peers", results)
+    name = "peers_quick" if args.quick else "peers"
+    if set(names) != set(CONTENDERS):  # a partial rerun never replaces the whole table
+        name += "_only_" + "_".join(names)
+    save(name, results)
 
 
 if __name__ == "__main__":
