@@ -490,7 +490,8 @@ def markdown_table(results):
     n = results["predict_rows"]
     head = (f"| {results['epochs']} epochs, batch 200 | warm epoch (s) | whole fit (s) "
             f"| predict_proba, 1 row (ms) | predict_proba, {n:,} rows (ms) "
-            "| fit: peak memory (MB) | test accuracy | fresh process: load + 1st prediction (s) "
+            "| fit: peak memory, MB (before the fit) | test accuracy "
+            "| fresh process: load + 1st prediction (s) "
             "| fresh process: peak memory (MB) | check_estimator: failed / run |")
     lines = [head, "|" + "---|" * 10]
     for r in results["contenders"].values():
@@ -501,7 +502,8 @@ def markdown_table(results):
         lines.append(
             f"| {label} | {f['warm_epoch_s']:.2f} | {f['fit_s']:.1f} "
             f"| {f['predict_1_ms']:.2f} | {f['predict_10000_ms']:.0f} "
-            f"| {f['peak_rss_mb']:.0f} | {100 * f['test_accuracy']:.2f}% "
+            f"| {f['peak_rss_mb']:.0f} ({f['rss_before_fit_mb']:.0f}) "
+            f"| {100 * f['test_accuracy']:.2f}% "
             f"| {c['wall_s']:.1f} | {c['peak_rss_mb']:.0f} | {failures} |"
         )
     return "\n".join(lines)
