@@ -21,7 +21,8 @@ The classic MNIST network (784-400-20-10, ReLU, softmax; Adam at learning rate 1
 ``MLPClassifier``
     ``sklearn.neural_network.MLPClassifier((400, 20))``, ``solver="adam"``, batch 200,
     ``max_iter`` = the epochs, early stopping off (it stops on no improvement only after
-    ``n_iter_no_change`` epochs, set above the epochs).
+    ``n_iter_no_change`` epochs, set above the epochs); measured twice, with the BLAS threads
+    it gets by default and with one (``CONTENDER_ENV``).
 
 Every input is float32 pixels in [0, 1] (``PixelScaler``'s output).  Measured per
 contender, each fit in its own fresh interpreter (so that its peak memory is its own):
@@ -55,7 +56,9 @@ Full mode: full MNIST (60,000 / 10,000), read from the data home, never download
 ``--quick`` (for CI, offline): the embedded sample (5,000 / 1,000; the 10,000-row latency
 runs on the test images repeated), 2 epochs, few repeats, and ``check_estimator``
 restricted to a subset of its checks (named in the output).  Prints the table as markdown
-and saves ``benchmarks/results/peers.json`` (``peers_quick.json`` with ``--quick``).
+and saves ``benchmarks/results/peers.json`` (``peers_quick.json`` with ``--quick``;
+``--only fcn,mlp`` reruns some contenders into ``peers_only_fcn_mlp.json``, never over the
+whole table).
 The scaling of a search over Dask workers is measured by ``bench_dask_search.py``.
 """
 
