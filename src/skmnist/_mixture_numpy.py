@@ -106,6 +106,9 @@ _ROWS_PER_STEP = 512
 # Below this many edges (n * K * (C - 1)) the tails are evaluated at every edge: gathering
 # the near ones costs more calls than it saves.  Both ways give the same bits.
 _SPARSE_FROM = 2048
+# Up to this many rows the components' weighted masses are summed by one einsum (on a
+# transposed copy), beyond it by K in-place additions over contiguous rows.
+_EINSUM_UP_TO = 16
 
 
 @functools.cache
@@ -131,10 +134,10 @@ def _sparse_normal_tail(z):
     return q
 
 
-def _component_masses(weights, means, scales, n_classes, sparse):
-    """Weighted mass of every component on every class bin, shape (C, K, n), float32.
+def _component_masses(means, scales, n_classes, sparse):
+    """Mass of every component on every class bin, shape (C, K, n), float32.
 
-    ``weights``, ``means`` and ``scales`` are (K, n): edge-major layout, so that every
+    ``means`` and ``scales`` are (K, n): edge-major layout, so that every
     operation below runs over contiguous runs of ``n`` elements (with the (n, K, C) layout
     the edge slices are strided runs of 9, and numpy's loops cost ten times more).
     """
@@ -157,7 +160,6 @@ def _component_masses(weights, means, scales, n_classes, sparse):
     np.copyto(mass[0], q[0], where=below[0])
     np.subtract(f32(1), q[-1], out=mass[-1])
     np.copyto(mass[-1], q[-1], where=above[-1])
-    mass *= weights
     return mass
 
 
@@ -183,19 +185,22 @@ def class_log_proba(weights, means, scales, n_classes):
         so that their ``exp`` sums to one per row.
     """
     f32 = np.float32
-    weights, means, scales = (
-        np.ascontiguousarray(np.asarray(a, dtype=f32).T) for a in (weights, means, scales)
-    )
+    # (K, n) each, contiguous: one conversion and one copy for the three
+    params = np.array((weights, means, scales), dtype=f32)
+    weights, means, scales = params.transpose(0, 2, 1).copy()
     k, n = weights.shape
     sparse = n * k * (n_classes - 1) >= _SPARSE_FROM
     proba = np.empty((n, n_classes), dtype=f32)
     for start in range(0, n, _ROWS_PER_STEP):
         rows = slice(start, start + _ROWS_PER_STEP)
-        mass = _component_masses(weights[:, rows], means[:, rows], scales[:, rows], n_classes,
-                                 sparse)
-        # a sum over the K components in their order, one float32 rounding per term (the
-        # bits of einsum("nk,nkc->nc")); np.add.reduce would sum a single row's K terms
-        # pairwise, in another order
+        mass = _component_masses(means[:, rows], scales[:, rows], n_classes, sparse)
+        # sum_k w_k mass_k, the K terms in their order, one float32 rounding per product and
+        # per sum; np.add.reduce would sum a single row's K terms pairwise, in another order
+        if n <= _EINSUM_UP_TO:  # fewer calls; the same bits
+            mass = np.ascontiguousarray(mass.transpose(2, 1, 0))  # (n, K, C)
+            np.einsum("nk,nkc->nc", weights.T, mass, out=proba)
+            continue
+        mass *= weights[:, rows]
         total = mass[:, 0].copy()
         for j in range(1, k):
             total += mass[:, j]
