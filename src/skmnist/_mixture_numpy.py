@@ -10,8 +10,9 @@ Class masses are computed in float32, like the network, from the normal tail
 is the difference of two small tails (never of two numbers close to 1), a bin straddling the
 mean is one minus two tails.  ``erfc`` is Numerical Recipes' Chebyshev fit ``erfcc``
 (relative error below 1.2e-7 for every argument, the Gaussian factor kept as one ``exp``), a
-dozen vectorized operations: prediction evaluates it at ``n * K * (C - 1)`` edges, and
-SciPy's scalar-loop ``ndtr`` cost four times as much.  Masses keep a relative accuracy of
+dozen vectorized operations: prediction needs it at ``n * K * (C - 1)`` edges (and evaluates
+it only at those where it is not exactly 0), and SciPy's scalar-loop ``ndtr`` cost four times
+as much.  Masses keep a relative accuracy of
 about 1e-6 near the components and 3e-5 in the far tails (the float32 rounding of ``z**2``),
 down to float32's smallest normal number; below it the estimators floor class
 log-probabilities anyway (log = -87.3).
@@ -100,8 +101,8 @@ def _normal_tail(z):
 # (above -1.27 there), is below _LOG_TINY32 from |z| = 13.2 on (tests check every float32
 # in [_FAR, 2 * _FAR] and the infinities).
 _FAR = np.float32(14)
-# Rows of the mixture per step of class_log_proba: its (rows, K, C) temporaries stay in the
-# cores' caches (512 x 10 x 10 float32: 200 KB) instead of streaming through memory.
+# Rows of the mixture per step of class_log_proba: its (C, K, rows) temporaries stay in the
+# cores' caches (10 x 10 x 512 float32: 200 KB) instead of streaming through memory.
 _ROWS_PER_STEP = 512
 # Below this many edges (n * K * (C - 1)) the tails are evaluated at every edge: gathering
 # the near ones costs more calls than it saves.  Both ways give the same bits.
@@ -125,7 +126,7 @@ def _sparse_normal_tail(z):
     deviations away (about 80% of them beyond ``_FAR`` on MNIST): those tails are the exact
     zeros ``_normal_tail`` gives there, and the tail's dozen elementwise operations run on
     the rest only.  (Elementwise float32 operations, ``exp`` included, give the same bits
-    for an element wherever it sits in an array.)
+    for an element wherever it sits in an array; the tests check it.)
     """
     q = np.zeros_like(z)
     far = np.abs(z) >= _FAR
