@@ -9,10 +9,16 @@ fresh interpreter (``joblib.load`` + ``predict`` of one image: wall time and pea
 Prints every figure and saves them to ``benchmarks/results/inference.json``.
 
     SKMNIST_DATA=../shared/data/mnist python benchmarks/bench_inference.py [--quick]
+        [--repeats N] [--only fcn_pixelscaler,mdn_pixelscaler,...]
 
 Prediction cost does not depend on how long a network trained, so the networks train one
-epoch (``MLPClassifier`` one iteration).  ``--quick`` uses the embedded sample and fewer
-repeats (a smoke test of the script).
+epoch (``MLPClassifier`` one iteration).  Every figure is the median of ``--repeats`` rounds
+(50 times as many at 1 row) in which the NumPy contenders take turns in a random order, so
+that all of them meet the same load on a shared machine (the minima are saved too; the
+TensorFlow contenders are timed apart).  ``--quick`` uses the embedded sample and fewer
+repeats (a smoke test of the script); ``--only`` times the named variants alone (no cold
+starts, nothing saved).  ``mdn_head_only`` is the mixture head's share: class masses from
+the network's outputs.
 """
 
 import argparse
@@ -39,6 +45,29 @@ def median_ms(fn, repeats):
         fn()
         times.append(time.perf_counter() - start)
     return 1e3 * float(np.median(times))
+
+
+def interleaved_ms(fns, repeats, seed=0):
+    """Median and minimum time (ms) of every function, timed in turns: one call of each per
+    round, in a new random order every round.
+
+    On a machine shared with other work, the load changes from one second to the next;
+    taking turns exposes every contender to the same load, where timing one after the
+    other would compare them under different loads.  The minimum is what a quiet machine
+    would give.
+    """
+    for fn in fns.values():
+        fn()  # warm up
+    times = {name: [] for name in fns}
+    names = list(fns)
+    rng = np.random.default_rng(seed)
+    for _ in range(repeats):
+        for name in rng.permutation(names):
+            start = time.perf_counter()
+            fns[name]()
+            times[name].append(time.perf_counter() - start)
+    return {name: (1e3 * float(np.median(t)), 1e3 * float(np.min(t)))
+            for name, t in times.items()}
 
 
 def load(quick):
@@ -71,8 +100,13 @@ def fit_models(X, y):
     return models
 
 
-def prediction(models, X_test, repeats):
-    """Median ``predict_proba`` times (ms) at 1 and 10,000 rows, every variant in one run."""
+def prediction(models, X_test, repeats, only=None):
+    """Median ``predict_proba`` times (ms) at 1 and 10,000 rows, every variant in one run.
+
+    The variants are timed in turns (see :func:`interleaved_median_ms`), except Keras
+    ``model.predict`` (ten times slower than the rest; timed on its own, fewer repeats).
+    ``only``: names of the variants to time (default: all).
+    """
     scaler = models["fcn"][0]
     fcn, mdn, mlp = models["fcn"][-1], models["mdn"][-1], models["mlp"][-1]
     images = X_test[:10000]
@@ -84,29 +118,45 @@ def prediction(models, X_test, repeats):
     runner = _tensorflow_runner(fcn)
     weights = fcn.model_.get_layer("hidden_0").get_weights()[0]
     keras_model = fcn.model_
+    n_classes = len(mdn.classes_)
     variants = {
         "fcn_float32": lambda X: fcn.predict_proba(X["float32"]),
         "fcn_float64": lambda X: fcn.predict_proba(X["float64"]),
         "fcn_uint8_pipeline": lambda X: models["fcn"].predict_proba(X["uint8"]),
         "fcn_pixelscaler": lambda X: fcn.predict_proba(X["pixelscaler"]),
         "mdn_pixelscaler": lambda X: mdn.predict_proba(X["pixelscaler"]),
+        # the mixture head alone: class masses from the network's outputs
+        "mdn_head_only": lambda X: mdn.head_log_proba_numpy(X["mdn_outputs"], n_classes),
         "mlp_float32": lambda X: mlp.predict_proba(X["float32"]),
         "mlp_float64": lambda X: mlp.predict_proba(X["float64"]),
         "mlp_uint8_pipeline": lambda X: models["mlp"].predict_proba(X["uint8"]),
         "mlp_pixelscaler": lambda X: mlp.predict_proba(X["pixelscaler"]),
-        "tensorflow_runner_0.1": lambda X: np.exp(runner.run("log_proba", X["pixelscaler"])),
-        "keras_model_predict": lambda X: keras_model.predict(X["pixelscaler"], verbose=0),
         "first_layer_product": lambda X: X["pixelscaler"] @ weights,
     }
-    out = {}
+    # TensorFlow's threads spin for a while after each call, competing with NumPy's BLAS
+    # threads for the cores: the TensorFlow contenders are timed on their own
+    apart = {
+        "tensorflow_runner_0.1": lambda X: np.exp(runner.run("log_proba", X["pixelscaler"])),
+        "keras_model_predict": lambda X: keras_model.predict(X["pixelscaler"], verbose=0),
+    }
+    if only is not None:
+        variants = {k: v for k, v in variants.items() if k in only}
+        apart = {k: v for k, v in apart.items() if k in only}
+    out, minima = {}, {}
     for rows in (1, len(images)):
         batch = {k: v[:rows] for k, v in inputs.items()}
         batch["uint8"] = images[:rows]
-        for name, fn in variants.items():
-            reps = repeats if rows > 1 else 50 * repeats
-            if name == "keras_model_predict":
-                reps = max(3, reps // 20)
-            out[f"{name}_{rows}_ms"] = median_ms(lambda fn=fn, batch=batch: fn(batch), reps)
+        batch["mdn_outputs"] = mdn._run("outputs", batch["pixelscaler"])
+        reps = repeats if rows > 1 else 50 * repeats
+        times = interleaved_ms(
+            {name: (lambda fn=fn, batch=batch: fn(batch)) for name, fn in variants.items()}, reps
+        )
+        for name, fn in apart.items():
+            n = max(3, reps // 20) if name == "keras_model_predict" else reps
+            times[name] = interleaved_ms({name: lambda fn=fn, batch=batch: fn(batch)}, n)[name]
+        out.update({f"{name}_{rows}_ms": t[0] for name, t in times.items()})
+        minima.update({f"{name}_{rows}_ms": t[1] for name, t in times.items()})
+    return out, minima
     return out
 
 
@@ -171,36 +221,53 @@ def cold_start(models, X_test, repeats):
     return out
 
 
+NAMES = ("fcn_float32", "fcn_float64", "fcn_uint8_pipeline", "fcn_pixelscaler",
+         "mdn_pixelscaler", "mdn_head_only", "mlp_float32", "mlp_float64", "mlp_uint8_pipeline",
+         "mlp_pixelscaler", "tensorflow_runner_0.1", "keras_model_predict", "first_layer_product")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="embedded sample, few repeats")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="rounds of the 10,000-row timings (default 31; 1 row: 50x)")
+    parser.add_argument("--only", default=None,
+                        help=f"comma-separated variants to time (of {', '.join(NAMES)}); "
+                             "skips the cold starts and does not save")
     args = parser.parse_args(argv)
-    repeats = 3 if args.quick else 15
+    repeats = args.repeats or (3 if args.quick else 31)
+    only = None if args.only is None else set(args.only.split(","))
+    if only is not None and only - set(NAMES):
+        parser.error(f"unknown variants {sorted(only - set(NAMES))}")
 
     X, y, X_test, y_test = load(args.quick)
     models = fit_models(X, y)
-    results = {"machine": machine(), "quick": args.quick, "test_rows": min(len(X_test), 10000)}
-    results["predict_proba_ms"] = pred = prediction(models, X_test, repeats)
+    results = {"machine": machine(), "quick": args.quick, "test_rows": min(len(X_test), 10000),
+               "repeats": repeats, "timing": "median of interleaved rounds (see --help)"}
+    pred, minima = prediction(models, X_test, repeats, only)
+    results["predict_proba_ms"], results["predict_proba_min_ms"] = pred, minima
     rows = results["test_rows"]
-    for name in ("fcn_float32", "fcn_float64", "fcn_uint8_pipeline", "fcn_pixelscaler",
-                 "mdn_pixelscaler", "mlp_float32", "mlp_float64", "mlp_uint8_pipeline",
-                 "mlp_pixelscaler", "tensorflow_runner_0.1", "keras_model_predict",
-                 "first_layer_product"):
-        report(f"{name}: 1 row / {rows:,} rows (ms)",
-               f"{pred[f'{name}_1_ms']:.3f} / {pred[f'{name}_{rows}_ms']:.1f}")
+    for name in NAMES:
+        if f"{name}_1_ms" in pred:
+            report(f"{name}: 1 row / {rows:,} rows (ms, median; min)",
+                   f"{pred[f'{name}_1_ms']:.3f} / {pred[f'{name}_{rows}_ms']:.1f};  "
+                   f"{minima[f'{name}_1_ms']:.3f} / {minima[f'{name}_{rows}_ms']:.1f}")
     # the same input handed to both (MLPClassifier keeps float64 input in float64)
-    ratios = {
-        f"fcn_{kind}_vs_mlp_{n}": pred[f"mlp_{kind}_{n}_ms"] / pred[f"fcn_{kind}_{n}_ms"]
-        for kind in ("float32", "float64", "uint8_pipeline", "pixelscaler") for n in (1, rows)
-    }
-    ratios.update({
-        f"mdn_over_fcn_{n}": pred[f"mdn_pixelscaler_{n}_ms"] / pred[f"fcn_pixelscaler_{n}_ms"]
-        for n in (1, rows)
-    })
+    pairs = {f"fcn_{kind}_vs_mlp_{n}": (f"mlp_{kind}_{n}_ms", f"fcn_{kind}_{n}_ms")
+             for kind in ("float32", "float64", "uint8_pipeline", "pixelscaler")
+             for n in (1, rows)}
+    pairs.update({f"mdn_over_fcn_{n}": (f"mdn_pixelscaler_{n}_ms", f"fcn_pixelscaler_{n}_ms")
+                  for n in (1, rows)})
+    ratios = {key: pred[a] / pred[b] for key, (a, b) in pairs.items() if a in pred and b in pred}
     results["ratios"] = ratios
+    results["ratios_of_minima"] = {key: minima[a] / minima[b] for key, (a, b) in pairs.items()
+                                   if a in pred and b in pred}
     for key, value in ratios.items():
         target = "(target <= 1.5)" if key.startswith("mdn") else "(MLP time / ours, target >= 1)"
-        report(f"{key} {target}", f"{value:.2f}")
+        report(f"{key} {target}, median; min",
+               f"{value:.2f};  {results['ratios_of_minima'][key]:.2f}")
+    if only is not None:
+        return results
 
     results["cold_start"] = cold = cold_start(models, X_test, repeats=2 if args.quick else 5)
     for name, c in cold.items():
@@ -208,6 +275,7 @@ def main(argv=None):
                f"{c['wall_s']:.2f} / {c['peak_rss_mb']:.0f}  (TensorFlow imported: "
                f"{c['tensorflow_imported']})")
     save("inference_quick" if args.quick else "inference", results)
+    return results
 
 
 if __name__ == "__main__":

@@ -219,3 +219,111 @@ def test_files_written_by_skmnist_0_1_still_load(name):
     # saved again, it is a current file
     again = pickle.loads(pickle.dumps(est))
     assert_array_equal(again.predict_proba(expected["X"]), est.predict_proba(expected["X"]))
+
+
+# ------------------------------------------------------------------ the MDN head's fast paths
+def _dense_class_log_proba(weights, means, scales, n_classes):
+    """The class masses as first written: (n, K, C) layout, every tail evaluated, einsum."""
+    from skmnist._mixture_numpy import _normal_tail
+
+    f32 = np.float32
+    weights, means, scales = (np.asarray(a, dtype=f32) for a in (weights, means, scales))
+    z = (np.arange(1, n_classes, dtype=f32) - f32(0.5)) - means[..., None]
+    z *= (f32(1) / scales)[..., None]
+    q = _normal_tail(z)
+    below, above = z < 0, z > 0
+    inner = np.abs(q[..., 1:] - q[..., :-1])
+    np.copyto(inner, f32(1) - q[..., :-1] - q[..., 1:], where=below[..., :-1] & above[..., 1:])
+    first = np.where(below[..., :1], q[..., :1], f32(1) - q[..., :1])
+    last = np.where(above[..., -1:], q[..., -1:], f32(1) - q[..., -1:])
+    proba = np.einsum("nk,nkc->nc", weights, np.concatenate([first, inner, last], axis=-1))
+    with np.errstate(divide="ignore"):
+        return np.log(proba) - np.log(proba.sum(axis=1, keepdims=True))
+
+
+def _adversarial_mixtures(n=1500, k=6, seed=0):
+    """Narrow and wide components, means on and beside the bin edges, far and huge means."""
+    rng = np.random.default_rng(seed)
+    weights = rng.dirichlet(np.full(k, 0.3), size=n)
+    means = np.select(
+        [rng.random((n, k)) < 0.3, rng.random((n, k)) < 0.5],
+        [rng.integers(-1, 11, (n, k)) + 0.5,  # exactly on an edge: z == 0
+         rng.normal(4.5, 1e4, (n, k))],  # far beyond the labels
+        rng.uniform(-3, 12, (n, k)),
+    )
+    means[:5, :2] = np.nextafter(np.float32(3.5), np.float32([4, 3]))  # one ulp off an edge
+    scales = np.exp(rng.uniform(np.log(1e-6), np.log(1e6), (n, k)))  # sigma tiny to huge
+    scales[:, 0] = rng.choice([1e-2, 1.5e-2, 0.5], n)  # trained-like narrow components
+    return tuple(a.astype(np.float32) for a in (weights, means, scales))
+
+
+def test_normal_tail_is_exactly_zero_beyond_the_sparse_threshold():
+    """Every float32 |z| in [_FAR, 2 * _FAR] (and the infinities) has a tail of exactly 0."""
+    from skmnist._mixture_numpy import _FAR, _normal_tail
+
+    lo, hi = np.float32(_FAR).view(np.int32), np.float32(2 * _FAR).view(np.int32)
+    z = np.arange(lo, hi + 1, dtype=np.int32).view(np.float32)
+    z = np.concatenate([z, -z, np.float32([np.inf, -np.inf, 3e38, -3e38])])
+    with np.errstate(over="ignore"):  # z**2 of 3e38
+        assert not _normal_tail(z).any()
+    # and just inside, tails are not all zero: the threshold is not vacuous
+    assert _normal_tail(np.float32([13.0])).item() > 0
+
+
+def test_sparse_normal_tail_equals_the_dense_one_bit_for_bit():
+    from skmnist._mixture_numpy import _FAR, _normal_tail, _sparse_normal_tail
+
+    rng = np.random.default_rng(1)
+    z = np.concatenate([
+        rng.normal(0, 3, 20000), rng.normal(0, 1e3, 20000), np.linspace(-20, 20, 40001),
+        [0.0, -0.0, 1e-45, -1e-45, _FAR, -_FAR, np.nextafter(_FAR, 0), np.inf, -np.inf,
+         np.nan],
+    ]).astype(np.float32)
+    for shape in [(-1,), (9, 11, -1)]:
+        zz = z[: z.size // 99 * 99].reshape(shape)
+        assert np.array_equal(_sparse_normal_tail(zz), _normal_tail(zz), equal_nan=True)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 10])
+def test_class_log_proba_is_the_same_bits_in_every_path(n_classes, monkeypatch):
+    """Blocked, edge-major, sparse-tail masses == the straightforward dense formula, exactly,
+    for the whole batch, row by row, in odd slices, and with the sparse path forced off."""
+    from skmnist import _mixture_numpy
+    from skmnist._mixture_numpy import class_log_proba
+
+    weights, means, scales = _adversarial_mixtures()
+    reference = _dense_class_log_proba(weights, means, scales, n_classes)
+    assert np.isneginf(reference).any() and (np.exp(reference) > 0.999).any()  # far tails
+
+    def same(a, b):
+        return np.array_equal(a, b, equal_nan=True)
+
+    whole = class_log_proba(weights, means, scales, n_classes)
+    assert len(weights) > 2 * _mixture_numpy._ROWS_PER_STEP  # several steps
+    assert same(whole, reference)
+    for i in range(0, len(weights), 37):  # one row at a time (dense tails, einsum)
+        assert same(class_log_proba(weights[i : i + 1], means[i : i + 1], scales[i : i + 1],
+                                    n_classes), reference[i : i + 1])
+    for start, stop in [(3, 19), (100, 117), (7, 530), (0, 1025)]:  # around the thresholds
+        rows = slice(start, stop)
+        assert same(class_log_proba(weights[rows], means[rows], scales[rows], n_classes),
+                    reference[rows])
+    monkeypatch.setattr(_mixture_numpy, "_SPARSE_FROM", np.inf)
+    assert same(class_log_proba(weights, means, scales, n_classes), reference)
+
+
+def test_mdn_head_is_the_same_bits_on_trained_like_outputs():
+    """Head outputs of a trained network's kind (narrow components near the labels)."""
+    from skmnist._mixture_numpy import class_log_proba, mixture_from_outputs
+
+    rng = np.random.default_rng(2)
+    n, k = 2000, 10
+    label = rng.integers(0, 10, (n, 1))
+    outputs = np.hstack([
+        rng.normal(0, 4, (n, k)),  # logits
+        label + rng.normal(0, 0.05, (n, k)) * rng.choice([1, 30], (n, k)),  # means
+        rng.uniform(-8, 1, (n, k)),  # raw scales: sigma from the floor to ~1.3
+    ]).astype(np.float32)
+    p = mixture_from_outputs(outputs, k, 1e-2, np.float32)
+    assert np.array_equal(class_log_proba(p.weights, p.means, p.scales, 10),
+                          _dense_class_log_proba(p.weights, p.means, p.scales, 10))
