@@ -58,7 +58,8 @@ def test_the_tests_run_against_the_installed_package():
             "check the installation against the source tree; CI does"
         )
     imported = Path(skmnist.__file__).resolve().parent
-    assert REPO not in imported.parents, f"skmnist was imported from the working tree {imported}"
+    assert imported != SOURCE.resolve(), f"skmnist was imported from the working tree {imported}"
+    assert "site-packages" in imported.parts, f"skmnist is not an installed package: {imported}"
     distribution = importlib.metadata.distribution("skmnist")
     assert distribution.version == skmnist.__version__
     installed = {
