@@ -24,9 +24,15 @@ def load_full_mnist():
     )
 
 
-def epoch_timer():
-    """A Keras callback recording the wall time of every epoch in ``.seconds``."""
-    from skmnist._tf import keras
+def epoch_timer(keras=None):
+    """A Keras callback recording the wall time of every epoch in ``.seconds``.
+
+    ``keras``: the Keras module to subclass; by default skmnist's (which imports TensorFlow
+    with skmnist's settings). A process that must not load skmnist's TensorFlow setup, as
+    a peer library's in bench_peers.py, passes its own ``import keras``.
+    """
+    if keras is None:
+        from skmnist._tf import keras
 
     class EpochTimer(keras.callbacks.Callback):
         def __init__(self):

@@ -77,7 +77,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
-from _common import machine, report, save  # noqa: E402
+from _common import epoch_timer, machine, report, save  # noqa: E402
 
 CONTENDERS = {
     "fcn": "FCNClassifier",
@@ -151,24 +151,6 @@ def build_keras_sklearn_model(X, y, hidden_layer_sizes=(400, 20), learning_rate=
 def build_scikeras_model(meta, hidden_layer_sizes=(400, 20), seed=0):
     """The network for scikeras (which compiles it from its own parameters)."""
     return build_network(meta["n_features_in_"], meta["n_classes_"], hidden_layer_sizes, seed)
-
-
-def epoch_timer():
-    """A Keras callback recording the wall time of every epoch in ``.seconds``."""
-    import keras
-
-    class EpochTimer(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.seconds = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self._start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.seconds.append(round(time.perf_counter() - self._start, 3))
-
-    return EpochTimer()
 
 
 def make_contender(name, epochs, callbacks=(), small=False):
@@ -286,12 +268,13 @@ def _quiet_keras(name):
         import keras
 
     keras.config.disable_interactive_logging()
+    return keras
 
 
 def child_fit(name, epochs, quick, data_home, workdir):
     """Fit one contender in this (fresh) process; measure it; save it for the cold start."""
     if name in KERAS_BASED:
-        _quiet_keras(name)
+        keras = _quiet_keras(name)
     X, y, X_test, y_test = load_data(quick, data_home)
     rss_loaded, _ = peak_memory_mb()
     out = {"n_train": len(X), "n_test": len(X_test), "epochs": epochs}
@@ -312,7 +295,7 @@ def child_fit(name, epochs, quick, data_home, workdir):
         out["warm_epoch_s"] = (fit_s - one_epoch) / max(1, est.n_iter_ - 1)
         out["timing"] = "(fit(N epochs) - fit(1 epoch)) / (N - 1)"
     else:
-        timer = epoch_timer()
+        timer = epoch_timer(keras)
         est = make_contender(name, epochs, callbacks=[timer])
         start = time.perf_counter()
         if name == "keras":
