@@ -223,7 +223,11 @@ def test_files_written_by_skmnist_0_1_still_load(name):
 
 # ------------------------------------------------------------------ the MDN head's fast paths
 def _dense_class_log_proba(weights, means, scales, n_classes):
-    """The class masses as first written: (n, K, C) layout, every tail evaluated, einsum."""
+    """The class masses written out: (n, K, C) layout, every tail evaluated, one case per bin.
+
+    Below the mean a bin's mass is ``q_hi - q_lo``, above it ``q_lo - q_hi``, and the bin
+    holding the mean gets ``1 - (q_lo + q_hi)``; the outer bins are one-sided.
+    """
     from skmnist._mixture_numpy import _normal_tail
 
     f32 = np.float32
@@ -231,12 +235,17 @@ def _dense_class_log_proba(weights, means, scales, n_classes):
     z = (np.arange(1, n_classes, dtype=f32) - f32(0.5)) - means[..., None]
     z *= (f32(1) / scales)[..., None]
     q = _normal_tail(z)
-    below, above = z < 0, z > 0
-    inner = np.abs(q[..., 1:] - q[..., :-1])
-    np.copyto(inner, f32(1) - q[..., :-1] - q[..., 1:], where=below[..., :-1] & above[..., 1:])
-    first = np.where(below[..., :1], q[..., :1], f32(1) - q[..., :1])
-    last = np.where(above[..., -1:], q[..., -1:], f32(1) - q[..., -1:])
-    proba = np.einsum("nk,nkc->nc", weights, np.concatenate([first, inner, last], axis=-1))
+    below = np.signbit(z)  # the edge lies below the mean (-0.0 counts as below)
+    zero = np.zeros_like(q[..., :1])
+    q_lo, q_hi = np.concatenate([zero, q], axis=-1), np.concatenate([q, zero], axis=-1)
+    b_lo = np.concatenate([np.ones_like(below[..., :1]), below], axis=-1)
+    b_hi = np.concatenate([below, np.zeros_like(below[..., :1])], axis=-1)
+    mass = np.select(
+        [b_lo & b_hi, ~b_lo & ~b_hi],
+        [q_hi - q_lo, q_lo - q_hi],
+        f32(1) - (q_lo + q_hi),
+    )
+    proba = np.einsum("nk,nkc->nc", weights, mass)
     with np.errstate(divide="ignore"):
         return np.log(proba) - np.log(proba.sum(axis=1, keepdims=True))
 

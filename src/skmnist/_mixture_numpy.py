@@ -6,21 +6,23 @@ What prediction needs from the head's outputs ``[K mixing logits | K means | K r
 every class bin), :func:`sample_mixture` and :func:`mixture_moments`.
 
 Class masses are computed in float32, like the network, from the normal tail
-``Q(|z|) = erfc(|z| / sqrt2) / 2`` at the bin edges: a bin on one side of a component's mean
-is the difference of two small tails (never of two numbers close to 1), a bin straddling the
-mean is one minus two tails.  ``erfc`` is Numerical Recipes' Chebyshev fit ``erfcc``
-(relative error below 1.2e-7 for every argument, the Gaussian factor kept as one ``exp``), a
-dozen vectorized operations: prediction needs it at ``n * K * (C - 1)`` edges (and evaluates
-it only at those where it is not exactly 0), and SciPy's scalar-loop ``ndtr`` cost four times
-as much.  Masses keep a relative accuracy of
-about 1e-6 near the components and 3e-5 in the far tails (the float32 rounding of ``z**2``),
-down to float32's smallest normal number; below it the estimators floor class
-log-probabilities anyway (log = -87.3).
+``Q(|z|) = P(N(0, 1) > |z|)`` at the bin edges (SciPy's ``ndtr``, computed in double and
+rounded once): a bin on one side of a component's mean is the difference of two small tails
+(never of two numbers close to 1), the bin holding the mean is one minus two tails.  Masses
+keep float32's relative accuracy (about 1e-6) down to its smallest numbers; the estimators
+floor class log-probabilities below the smallest normal one anyway (log = -87.3).
+
+Prediction needs ``n * K * (C + 1)`` tails.  Many rows are computed edge-major, in steps that
+stay in cache, evaluating only the tails that are not exactly 0; a few rows (a one-image
+prediction, bound by the number of NumPy calls rather than by arithmetic) in their own
+layout, in about twenty calls.  Every path gives the same bits for a row, whatever the rows
+around it.
 """
 
 import functools
 
 import numpy as np
+from scipy import special
 from sklearn.utils import Bunch, check_random_state
 
 from ._sampling import check_n_draws, inverse_cdf_draw
@@ -64,57 +66,42 @@ def mixture_from_outputs(outputs, n_components, sigma_floor, dtype=np.float64):
     )
 
 
-_LOG_TINY32 = np.float32(np.log(np.finfo(np.float32).tiny))
-
-# Numerical Recipes' erfcc: erfc(x) = t exp(-x**2 + P(t)), t = 1 / (1 + x / 2), x >= 0
-_ERFCC = tuple(np.float32(c) for c in (
-    -1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398,
-    1.48851587, -0.82215223, 0.17087277,
-))
-
-
-def _normal_tail(z):
-    """``Q(|z|) = P(N(0, 1) > |z|)``, float32, elementwise (a new array)."""
-    x = np.abs(z)
-    x *= np.float32(np.sqrt(0.5))
-    t = x * np.float32(0.5)
-    t += np.float32(1)
-    np.divide(np.float32(1), t, out=t)  # the same bits as np.reciprocal, twice as fast
-    poly = t * _ERFCC[-1]
-    for c in _ERFCC[-2:0:-1]:  # Horner, in place: no temporaries of the (n, K, C) size
-        poly += c
-        poly *= t
-    poly += _ERFCC[0]
-    x *= x
-    poly -= x
-    # Tails below float32's smallest normal number (exp argument < -87.3) are set to exactly
-    # 0: the subnormal numbers exp would give there cost x86 cores tens of times more per
-    # operation, and every class probability below that number is floored anyway.
-    np.copyto(poly, -np.inf, where=poly < _LOG_TINY32)
-    np.exp(poly, out=poly)
-    poly *= t
-    poly *= np.float32(0.5)
-    return poly
-
-
-# |z| from which _normal_tail is exactly 0: its exponent, -z**2 / 2 plus the polynomial
-# (above -1.27 there), is below _LOG_TINY32 from |z| = 13.2 on (tests check every float32
-# in [_FAR, 2 * _FAR] and the infinities).
-_FAR = np.float32(14)
+# |z| from which the float32 normal tail is exactly 0 (SciPy's ndtr, rounded to float32, is 0
+# from 14.17 on; tests check every float32 in [_FAR, 2 * _FAR] and the infinities).
+_FAR = np.float32(14.25)
 # Rows of the mixture per step of class_log_proba: its (C, K, rows) temporaries stay in the
 # cores' caches (10 x 10 x 512 float32: 200 KB) instead of streaming through memory.
 _ROWS_PER_STEP = 512
 # Below this many edges (n * K * (C - 1)) the tails are evaluated at every edge: gathering
 # the near ones costs more calls than it saves.  Both ways give the same bits.
 _SPARSE_FROM = 2048
-# Up to this many rows the components' weighted masses are summed by one einsum (on a
-# transposed copy), beyond it by K in-place additions over contiguous rows.
-_EINSUM_UP_TO = 16
+# Up to this many rows the masses are computed in the rows' own (n, K) layout, with about
+# twenty NumPy calls (a one-image prediction is bound by their count, not by arithmetic);
+# beyond it in the edge-major layout, in steps.  Both give the same bits.
+_FEW_ROWS = 16
+
+
+def _normal_tail(z):
+    """``Q(|z|) = P(N(0, 1) > |z|)``, float32, elementwise (a new array).
+
+    SciPy's ``ndtr`` at ``-|z|``: computed in double and rounded once to float32, so every
+    tail keeps float32's relative accuracy down to its smallest (subnormal) numbers, and a
+    tail never comes from ``1 - something``.
+    """
+    q = np.abs(z)
+    np.negative(q, out=q)
+    return special.ndtr(q, out=q)
 
 
 @functools.cache
-def _bin_edges(n_classes):
-    edges = np.arange(1, n_classes, dtype=np.float32) - np.float32(0.5)  # the C - 1 inner ones
+def _padded_edges(n_classes):
+    """The bin edges, float32: -inf, the C - 1 inner ones (0.5, 1.5, ...), +inf.
+
+    The outer edges' tails are exactly 0 (and far beyond ``_FAR``), so class 0 and the last
+    class are bins like the others.
+    """
+    inner = np.arange(1, n_classes, dtype=np.float32) - np.float32(0.5)
+    edges = np.concatenate([[-np.inf], inner, [np.inf]]).astype(np.float32)
     edges.flags.writeable = False
     return edges
 
@@ -124,15 +111,47 @@ def _sparse_normal_tail(z):
 
     For a trained network most components are narrow and most bin edges many standard
     deviations away (about 80% of them beyond ``_FAR`` on MNIST): those tails are the exact
-    zeros ``_normal_tail`` gives there, and the tail's dozen elementwise operations run on
-    the rest only.  (Elementwise float32 operations, ``exp`` included, give the same bits
-    for an element wherever it sits in an array; the tests check it.)
+    zeros ``_normal_tail`` gives there, and the tail runs on the rest only.  (Elementwise
+    float32 operations give the same bits for an element wherever it sits in an array; the
+    tests check it.)
     """
     q = np.zeros_like(z)
     far = np.abs(z) >= _FAR
     near = np.flatnonzero(~far)  # NaN stays "near", and NaN
     q.ravel()[near] = _normal_tail(z.ravel()[near])
     return q
+
+
+def _bin_masses(z, q, first_axis):
+    """Mass of every bin between consecutive edges (``z``: the edges as z-scores), float32.
+
+    ``Phi(z)`` is ``q`` below the mean and ``1 - q`` above it (``q`` the tail ``Q(|z|)``):
+    ``Phi(z) = s - w`` with ``s = 1 - signbit(z)`` and ``w = copysign(q, z)``.  A bin's mass
+    ``Phi(z_hi) - Phi(z_lo)`` is then ``(s_hi - s_lo) - (w_hi - w_lo)``: on one side of the
+    mean the difference of two small tails (never of two numbers close to 1), in the bin
+    holding the mean ``1 - (q_lo + q_hi)``.  ``q`` is overwritten.  The edges run along the
+    first axis (``first_axis``) or the last.
+    """
+    lo, hi = (np.s_[:-1], np.s_[1:]) if first_axis else (np.s_[..., :-1], np.s_[..., 1:])
+    w = np.copysign(q, z, out=q)
+    below = np.signbit(z).view(np.int8)
+    holds_mean = np.subtract(below[lo], below[hi])  # s_hi - s_lo: 1 in the mean's bin, else 0
+    mass = np.subtract(w[hi], w[lo])
+    return np.subtract(holds_mean, mass, out=mass)
+
+
+def _few_rows_class_proba(weights, means, scales, n_classes):
+    """The class masses ``sum_k w_k mass_k``, shape (n, C), for a few rows.
+
+    The rows' own (n, K) layout, edges last; the same arithmetic as
+    :func:`_many_rows_class_proba`, element by element.
+    """
+    z = _padded_edges(n_classes) - means[..., None]  # (n, K, C + 1)
+    z *= (np.float32(1) / scales)[..., None]
+    mass = _bin_masses(z, _normal_tail(z), first_axis=False)
+    # the K terms in their order, one float32 rounding per product and per sum (as the
+    # additions of _many_rows_class_proba: the same bits)
+    return np.einsum("nk,nkc->nc", weights, mass)
 
 
 def _component_masses(means, scales, n_classes, sparse):
@@ -142,35 +161,39 @@ def _component_masses(means, scales, n_classes, sparse):
     operation below runs over contiguous runs of ``n`` elements (with the (n, K, C) layout
     the edge slices are strided runs of 9, and numpy's loops cost ten times more).
     """
-    f32 = np.float32
-    z = _bin_edges(n_classes)[:, None, None] - means
-    z *= f32(1) / scales  # (C - 1, K, n)
+    z = _padded_edges(n_classes)[:, None, None] - means
+    z *= np.float32(1) / scales  # (C + 1, K, n)
     q = _sparse_normal_tail(z) if sparse else _normal_tail(z)
-    below, above = z < 0, z > 0
-    mass = np.empty((n_classes, *z.shape[1:]), dtype=f32)
-    # inner bins: on one side of the mean the difference of the two tails, else 1 - both
-    inner = mass[1:-1]
-    np.subtract(q[1:], q[:-1], out=inner)
-    np.abs(inner, out=inner)
-    straddle = np.logical_and(below[:-1], above[1:])
-    both = f32(1) - q[:-1]
-    both -= q[1:]
-    np.copyto(inner, both, where=straddle)
-    # the outer bins: the tail beyond the edge, or one minus it
-    np.subtract(f32(1), q[0], out=mass[0])
-    np.copyto(mass[0], q[0], where=below[0])
-    np.subtract(f32(1), q[-1], out=mass[-1])
-    np.copyto(mass[-1], q[-1], where=above[-1])
-    return mass
+    return _bin_masses(z, q, first_axis=True)
+
+
+def _many_rows_class_proba(weights, means, scales, n_classes):
+    """The class masses ``sum_k w_k mass_k``, shape (n, C), in steps of edge-major blocks."""
+    # (K, n) each, contiguous: one conversion and one copy for the three
+    weights, means, scales = np.array((weights, means, scales)).transpose(0, 2, 1).copy()
+    k, n = weights.shape
+    sparse = n * k * (n_classes - 1) >= _SPARSE_FROM
+    proba = np.empty((n, n_classes), dtype=np.float32)
+    for start in range(0, n, _ROWS_PER_STEP):
+        rows = slice(start, start + _ROWS_PER_STEP)
+        mass = _component_masses(means[:, rows], scales[:, rows], n_classes, sparse)
+        # sum_k w_k mass_k, the K terms in their order, one float32 rounding per product and
+        # per sum; np.add.reduce would sum a single row's K terms pairwise, in another order
+        mass *= weights[:, rows]
+        total = mass[:, 0].copy()
+        for j in range(1, k):
+            total += mass[:, j]
+        proba[rows] = total.T
+    return proba
 
 
 def class_log_proba(weights, means, scales, n_classes):
     """Log of the mixture's mass on every class bin (float32).
 
     Class ``k`` owns ``[k - 0.5, k + 0.5]``, class 0 ``(-inf, 0.5]`` and the last class
-    ``[n_classes - 1.5, +inf)``.  Computed in steps of ``_ROWS_PER_STEP`` rows with
-    elementwise operations and a sum over the components in their order, so each row's
-    result is the same bits whatever the rows around it.
+    ``[n_classes - 1.5, +inf)``.  Computed with elementwise operations and a sum over the
+    components in their order, so each row's result is the same bits whatever the rows
+    around it.
 
     Parameters
     ----------
@@ -185,27 +208,11 @@ def class_log_proba(weights, means, scales, n_classes):
         Log class probabilities (``-inf`` where a mass is below float32's range), normalized
         so that their ``exp`` sums to one per row.
     """
-    f32 = np.float32
-    # (K, n) each, contiguous: one conversion and one copy for the three
-    params = np.array((weights, means, scales), dtype=f32)
-    weights, means, scales = params.transpose(0, 2, 1).copy()
-    k, n = weights.shape
-    sparse = n * k * (n_classes - 1) >= _SPARSE_FROM
-    proba = np.empty((n, n_classes), dtype=f32)
-    for start in range(0, n, _ROWS_PER_STEP):
-        rows = slice(start, start + _ROWS_PER_STEP)
-        mass = _component_masses(means[:, rows], scales[:, rows], n_classes, sparse)
-        # sum_k w_k mass_k, the K terms in their order, one float32 rounding per product and
-        # per sum; np.add.reduce would sum a single row's K terms pairwise, in another order
-        if n <= _EINSUM_UP_TO:  # fewer calls; the same bits
-            mass = np.ascontiguousarray(mass.transpose(2, 1, 0))  # (n, K, C)
-            np.einsum("nk,nkc->nc", weights.T, mass, out=proba)
-            continue
-        mass *= weights[:, rows]
-        total = mass[:, 0].copy()
-        for j in range(1, k):
-            total += mass[:, j]
-        proba[rows] = total.T
+    weights, means, scales = (np.asarray(a, dtype=np.float32) for a in (weights, means, scales))
+    if len(weights) <= _FEW_ROWS:
+        proba = _few_rows_class_proba(weights, means, scales, n_classes)
+    else:
+        proba = _many_rows_class_proba(weights, means, scales, n_classes)
     with np.errstate(divide="ignore"):
         log_proba = np.log(proba)
         log_proba -= np.log(proba.sum(axis=1, keepdims=True))
