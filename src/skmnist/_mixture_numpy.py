@@ -3,7 +3,8 @@
 What prediction needs from the head's outputs ``[K mixing logits | K means | K raw scales]``
 (see ``skmnist._mixture`` for the layer, the losses and the metric that training uses):
 :func:`mixture_from_outputs` (weights, means, scales), :func:`class_log_proba` (the mass of
-every class bin), :func:`sample_mixture` and :func:`mixture_moments`.
+every class bin; :func:`class_log_proba_from_outputs` from the raw outputs, for prediction),
+:func:`sample_mixture` and :func:`mixture_moments`.
 
 Class masses are computed in float32, like the network, from the normal tail
 ``Q(|z|) = P(N(0, 1) > |z|)`` at the bin edges (SciPy's ``ndtr``, computed in double and
@@ -27,7 +28,10 @@ from sklearn.utils import Bunch, check_random_state
 
 from ._sampling import check_n_draws, inverse_cdf_draw
 
-__all__ = ["mixture_from_outputs", "class_log_proba", "sample_mixture", "mixture_moments"]
+__all__ = [
+    "mixture_from_outputs", "class_log_proba", "class_log_proba_from_outputs", "sample_mixture",
+    "mixture_moments",
+]
 
 
 def mixture_from_outputs(outputs, n_components, sigma_floor, dtype=np.float64):
@@ -58,12 +62,45 @@ def mixture_from_outputs(outputs, n_components, sigma_floor, dtype=np.float64):
         raise ValueError(
             f"Head outputs have shape {outputs.shape}, expected (n, 3 * n_components = {3 * k})."
         )
-    logits, means, raw = outputs[:, :k], outputs[:, k : 2 * k], outputs[:, 2 * k :]
-    weights = np.exp(logits - logits.max(axis=1, keepdims=True))
+    weights, means, scales = _unnormalized_mixture(outputs, k, sigma_floor)
     weights /= weights.sum(axis=1, keepdims=True)
-    return Bunch(
-        weights=weights, means=means, scales=np.logaddexp(0, raw) + outputs.dtype.type(sigma_floor)
-    )
+    return Bunch(weights=weights, means=means, scales=scales)
+
+
+def _unnormalized_mixture(outputs, k, sigma_floor):
+    """``exp(logits - max)`` (the weights up to a factor per row), means and scales."""
+    logits, means, raw = outputs[:, :k], outputs[:, k : 2 * k], outputs[:, 2 * k :]
+    weights = logits - logits.max(axis=1, keepdims=True)
+    np.exp(weights, out=weights)
+    scales = np.logaddexp(0, raw)
+    scales += outputs.dtype.type(sigma_floor)
+    return weights, means, scales
+
+
+def class_log_proba_from_outputs(outputs, n_components, sigma_floor, n_classes):
+    """:func:`class_log_proba` of the raw head outputs (float32, as prediction computes them).
+
+    The weights are left unnormalized (``class_log_proba`` normalizes the class masses, which
+    sum to the weights' total): two NumPy calls fewer, a tenth of a one-image head.
+
+    Parameters
+    ----------
+    outputs : ndarray of shape (n, 3 * n_components), float32
+        ``[mixing logits | means | raw scales]``.
+    n_components : int
+        Number of components ``K``.
+    sigma_floor : float
+        Lower bound added to every scale.
+    n_classes : int
+        Number of classes.
+
+    Returns
+    -------
+    ndarray of shape (n, n_classes), float32
+        Log class probabilities.
+    """
+    outputs = np.asarray(outputs, dtype=np.float32)
+    return class_log_proba(*_unnormalized_mixture(outputs, n_components, sigma_floor), n_classes)
 
 
 # |z| from which the float32 normal tail is exactly 0 (SciPy's ndtr, rounded to float32, is 0
@@ -198,7 +235,7 @@ def class_log_proba(weights, means, scales, n_classes):
     Parameters
     ----------
     weights, means, scales : ndarray of shape (n, K)
-        Mixture parameters (weights sum to one per row), float32.
+        Mixture parameters, float32; the weights up to a positive factor per row.
     n_classes : int
         Number of classes (>= 2).
 

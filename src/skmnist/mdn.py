@@ -2,12 +2,16 @@
 
 from numbers import Integral, Real
 
-import numpy as np
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseKerasClassifier
-from ._mixture_numpy import class_log_proba, mixture_from_outputs, mixture_moments, sample_mixture
+from ._mixture_numpy import (
+    class_log_proba_from_outputs,
+    mixture_from_outputs,
+    mixture_moments,
+    sample_mixture,
+)
 from ._parameters import MDN_PARAMETERS
 
 # The head's Keras side (layer, losses, metric: skmnist._mixture) is imported by the methods
@@ -233,8 +237,8 @@ verbose, callbacks, steps_per_execution, jit_compile, strategy
         ndarray of shape (n_samples, n_classes)
             Class log-probabilities: the log of the mixture's mass on each bin.
         """
-        p = mixture_from_outputs(outputs, self.n_components, self.sigma_floor, np.float32)
-        return class_log_proba(p.weights, p.means, p.scales, n_classes)
+        return class_log_proba_from_outputs(outputs, self.n_components, self.sigma_floor,
+                                            n_classes)
 
     # ------------------------------------------------------------------ mixture outputs
     def mixture_params(self, X):
