@@ -39,7 +39,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import RESULTS, load_full_mnist, machine, report, save  # noqa: E402
 from _ood_sets import CONTROL_SETS, HELD_OUT_SETS, make_ood_sets, reframed_digits  # noqa: E402
-from bench_ood import evaluate  # noqa: E402
+from bench_ood import evaluate, tail_p  # noqa: E402
 
 THRESHOLD = 0.99
 LAMBDA = 0.5
@@ -158,7 +158,7 @@ GENERATORS = {
 }
 
 # variant -> (generators sharing the pool equally or None: no outlier exposure,
-#             the estimator's augmentation parameter)
+#             the estimator's augmentation parameter[, lambda if not LAMBDA])
 VARIANTS = {
     "baseline": (None, None),
     "mix": (tuple(GENERATORS), None),
@@ -170,6 +170,8 @@ VARIANTS = {
     "baseline_aug": (None, "standard"),
     "mix_aug": (tuple(GENERATORS), "standard"),
     "transforms_aug": (("mirrored", "rotated", "jigsaw"), "standard"),
+    "transforms_aug_lambda1": (("mirrored", "rotated", "jigsaw"), "standard", 1.0),
+    "mix_aug_lambda1": (tuple(GENERATORS), "standard", 1.0),
 }
 
 
@@ -212,9 +214,9 @@ def fit_variant(variant, X, y, cache):
     if os.path.exists(path):
         with open(path + ".json") as f:
             return joblib.load(path), json.load(f)
-    generators, augmentation = VARIANTS[variant]
+    generators, augmentation, lam = (*VARIANTS[variant], LAMBDA)[:3]
     info = {"generators": generators, "augmentation": augmentation,
-            "lambda": LAMBDA if generators else 0.0}
+            "lambda": lam if generators else 0.0}
     if generators is None:
         est = FCNClassifier(augmentation=augmentation, random_state=0)
     else:
@@ -224,7 +226,7 @@ def fit_variant(variant, X, y, cache):
 
         class OEClassifier(FCNClassifier):
             def make_loss(self, n_classes):
-                return oe_loss(n_classes, (n_in + n_out) / n_in, LAMBDA * (n_in + n_out) / n_out)
+                return oe_loss(n_classes, (n_in + n_out) / n_in, lam * (n_in + n_out) / n_out)
 
             def _fit_data(self, X_, y_, sample_weight, seed):
                 # the outliers join the shuffled training rows with the label n_classes;
@@ -249,9 +251,24 @@ def fit_variant(variant, X, y, cache):
     return est, info
 
 
-def measure(est, X_test, y_test, sets, y_control):
-    u_test = est.predict_uncertainty(X_test)
-    u_sets = {s: est.predict_uncertainty(v) for s, v in sets.items()}
+def _with_combined(u, entropy_cal, n_cal):
+    """Add ``combined``: Fisher's sum of the tail p-values of the entropy (ranked among
+    training rows) and of the novelty (whose own reading is 1 - its tail p-value)."""
+    p_entropy = tail_p(entropy_cal, u["entropy"])
+    p_novelty = np.clip(1 - u["novelty"], 1 / (n_cal + 1), 1)
+    return {**u, "combined": -2 * (np.log(p_entropy) + np.log(p_novelty))}
+
+
+def measure(est, X_test, y_test, sets, y_control, X_cal):
+    # the entropy's reference: training rows (as the novelty's calibration rows are)
+    entropy_cal = est.predict_uncertainty(X_cal)["entropy"]
+    n_cal = est._novelty.n_calibration_
+
+    def uncertainty(A):
+        return _with_combined(est.predict_uncertainty(A), entropy_cal, n_cal)
+
+    u_test = uncertainty(X_test)
+    u_sets = {s: uncertainty(v) for s, v in sets.items()}
     control = sets[CONTROL_SETS[0]]
     row = {"test_accuracy": float(est.score(X_test, y_test)),
            # the control digits are digits: how many the network still reads right, and how
@@ -259,7 +276,7 @@ def measure(est, X_test, y_test, sets, y_control):
            "control_accuracy": float(est.score(control, y_control)),
            "control_flagged_novelty": float(np.mean(u_sets[CONTROL_SETS[0]]["novelty"]
                                                     > THRESHOLD))}
-    for score in ("novelty", "entropy"):
+    for score in ("novelty", "entropy", "combined"):
         # evaluate() puts its threshold at the calibration rows' 99th percentile; novelty's
         # documented threshold is 0.99 itself, recomputed below
         result = evaluate(u_test[score], u_test[score], {s: u[score] for s, u in u_sets.items()})
@@ -279,7 +296,7 @@ def show(table, sets):
     print(f"\n{'variant / score':24s} {'acc':>6s} {'FA':>6s} "
           + " ".join(f"{s[:9]:>9s}" for s in names))
     for variant, row in table.items():
-        for score in ("novelty", "entropy"):
+        for score in ("novelty", "entropy", "combined"):
             r = row[score]
             print(f"{variant + ' ' + score:24s} {100 * row['test_accuracy']:6.2f} "
                   f"{100 * r['false_alarm_mnist_test']:5.2f}% "
@@ -305,13 +322,14 @@ def main(argv=None):
                "pool_share": POOL_SHARE, "threshold": THRESHOLD,
                "held_out_sets": list(HELD_OUT_SETS), "control_sets": list(CONTROL_SETS),
                "variants": {}}
+    X_cal = X[np.random.default_rng(0).permutation(len(X))[:5000]]
     saved = os.path.join(RESULTS, "outlier_exposure.json")
     if os.path.exists(saved):  # keep the variants measured by earlier runs
         with open(saved) as f:
             results["variants"] = json.load(f)["variants"]
     for variant in args.variants:
         est, info = fit_variant(variant, X, y, args.cache)
-        row = {**info, **measure(est, X_test, y_test, sets, y_control)}
+        row = {**info, **measure(est, X_test, y_test, sets, y_control, X_cal)}
         results["variants"][variant] = row
         report(f"{variant}: fit (s) / test accuracy / min non-digit AUROC novelty, entropy",
                f"{info['fit_s']} / {row['test_accuracy']:.4f} / "
