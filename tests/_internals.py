@@ -33,6 +33,7 @@ from skmnist._mixture import (
 )
 from skmnist._novelty import MIN_ROWS, NoveltyModel
 from skmnist._novelty import _image_statistics as image_statistics
+from skmnist._outlier_exposure import OutlierExposureLoss, make_outliers
 from skmnist._parameters import SHARED_PARAMETERS
 from skmnist._prediction import as_tensor
 from skmnist._tf import keras, tf, tfd, thread_pool_size
@@ -50,6 +51,7 @@ __all__ = [
     "MixtureDensityNLL",
     "MixtureHeadKernel",
     "NoveltyModel",
+    "OutlierExposureLoss",
     "aligned_empty",
     "as_tensor",
     "base",
@@ -64,6 +66,7 @@ __all__ = [
     "keras",
     "label_log_proba",
     "make_augmenter",
+    "make_outliers",
     "mixture_moments",
     "otsu_threshold",
     "resolve_augmentation",

@@ -54,7 +54,13 @@ from ._novelty import MIN_ROWS as _NOVELTY_MIN_ROWS
 from ._novelty import NoveltyModel
 from ._parameters import SHARED_PARAMETERS
 from ._sampling import check_n_draws, inverse_cdf_draw
-from ._seeding import HEAD_SEED_OFFSET, NOVELTY_SEED_OFFSET, seed_offset, seeded
+from ._seeding import (
+    HEAD_SEED_OFFSET,
+    NOVELTY_SEED_OFFSET,
+    OUTLIER_SEED_OFFSET,
+    seed_offset,
+    seeded,
+)
 
 # TensorFlow is imported by the methods that build, train or (for heads without a NumPy
 # counterpart) run the Keras model, never at import: a saved estimator loads and predicts
@@ -166,7 +172,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
     hidden_layer_sizes, conv_filters, kernel_size, pool_size, image_shape, activation, l2, \
 dropout, optimizer, learning_rate, learning_rate_schedule, batch_size, epochs, \
 early_stopping, validation_fraction, n_iter_no_change, class_weight, augmentation, \
-warm_start, random_state, verbose, callbacks, steps_per_execution, jit_compile, strategy
+outlier_exposure, warm_start, random_state, verbose, callbacks, steps_per_execution, \
+jit_compile, strategy
         As in :class:`skmnist.FCNClassifier`.
 
     Examples
@@ -219,6 +226,7 @@ warm_start, random_state, verbose, callbacks, steps_per_execution, jit_compile, 
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "augmentation": [StrOptions({"standard"}), dict, None],
+        "outlier_exposure": [Interval(Real, 0, None, closed="neither"), None],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -413,9 +421,17 @@ warm_start, random_state, verbose, callbacks, steps_per_execution, jit_compile, 
             jit = (
                 n_samples >= _JIT_MIN_SAMPLES and self.dropout == 0 and not self._conv_filters()
             )
+        loss = self.make_loss(n_classes)
+        if self.outlier_exposure is not None:
+            from ._outlier_exposure import outlier_exposure_loss
+
+            head, head_config = self._outlier_exposure_head()
+            loss = outlier_exposure_loss(
+                loss, n_classes, self.outlier_exposure, head, head_config
+            )
         model.compile(
             optimizer=self._make_optimizer(),
-            loss=self.make_loss(n_classes),
+            loss=loss,
             metrics=self.make_metrics(n_classes),
             # Keras 3's multi-step training loop fails under a tf.distribute strategy ("You
             # must feed a value for placeholder tensor"): one step per call there.
@@ -430,8 +446,17 @@ warm_start, random_state, verbose, callbacks, steps_per_execution, jit_compile, 
         architecture (layers, ``l2``, ``dropout``) stays that of the network's first fit.
         """
         current = self._keras_model().optimizer
+        # the loss too, when outlier_exposure was switched on, off or reweighted since
+        exposure = getattr(self._keras_model().loss, "weight_out", None)
+        wanted = None
+        if self.outlier_exposure is not None:
+            from ._outlier_exposure import loss_weights
+
+            wanted = loss_weights(self.outlier_exposure)[1]
         if type(current) is not _optimizer_class(self.optimizer) or not np.isclose(
             float(current.learning_rate.numpy()), self.learning_rate, rtol=1e-6
+        ) or (exposure is None) != (wanted is None) or (
+            wanted is not None and not np.isclose(exposure, wanted)
         ):
             self._compile_model(self._keras_model(), n_classes, n_samples)
 
@@ -649,6 +674,16 @@ warm_start, random_state, verbose, callbacks, steps_per_execution, jit_compile, 
         """Return ``model.fit``'s data arguments: shuffled batches (and a validation set)."""
         from ._training_data import batches, training_rows
 
+        if self.outlier_exposure is not None:
+            # a pool of non-digits made from this call's training images, labelled
+            # n_classes (see _outlier_exposure); the novelty statistics still see the
+            # digits only (_fit's X)
+            from ._outlier_exposure import with_outliers
+
+            X, y, sample_weight = with_outliers(
+                X, y, sample_weight, self._outlier_image_shape(X.shape[1]), self.classes_,
+                seed_offset(seed, OUTLIER_SEED_OFFSET),
+            )
         rows, sample_weight = training_rows(X, y, sample_weight)
         validation = None
         if self.early_stopping:
@@ -672,6 +707,26 @@ warm_start, random_state, verbose, callbacks, steps_per_execution, jit_compile, 
         augment = augmenter(self.augmentation, lambda: self._image_shape(X.shape[1]))
         data = batches(X, y, sample_weight, rows, batch_size, seed, augment)
         return {"x": data, "validation_data": validation}
+
+    def _outlier_image_shape(self, n_features):
+        if self.image_shape is None:
+            raise ValueError(
+                "outlier_exposure makes its outliers from images: set image_shape (e.g. "
+                "(28, 28)) rather than None."
+            )
+        return self._image_shape(n_features)
+
+    def _outlier_exposure_head(self):
+        """How the head's outputs become class probabilities, for the outlier-exposure loss.
+
+        Returns ``(kind, config)`` with kind ``"softmax"`` (the outputs are logits) or
+        ``"mixture"`` (config: ``n_components``, ``sigma_floor``). A head that overrides
+        neither cannot be trained with ``outlier_exposure``.
+        """
+        raise ValueError(
+            f"outlier_exposure is not supported by {type(self).__name__}'s head (it needs "
+            "_outlier_exposure_head); set outlier_exposure=None."
+        )
 
     def _schedule_callbacks(self, epochs):
         if self.learning_rate_schedule == "constant":
@@ -717,6 +772,8 @@ warm_start, random_state, verbose, callbacks, steps_per_execution, jit_compile, 
             from ._keras_archive import model_from_bytes
 
             self._register_keras_objects()
+            if getattr(self, "outlier_exposure", None) is not None:
+                from . import _outlier_exposure  # noqa: F401  (registers its loss)
             with self._strategy_scope():  # training continues on the strategy's devices
                 model = model_from_bytes(data)
             self.__dict__["_model"] = model

@@ -26,6 +26,7 @@ SHARED_PARAMETERS = {
     "n_iter_no_change": 10,
     "class_weight": None,
     "augmentation": None,
+    "outlier_exposure": None,
     "warm_start": False,
     "random_state": None,
     "verbose": 0,

@@ -17,6 +17,8 @@ CONV_SEED_OFFSET = 200
 HEAD_SEED_OFFSET = 1000
 # the novelty statistics' subsample and calibration split (skmnist._novelty)
 NOVELTY_SEED_OFFSET = 2000
+# The outlier-exposure pool's draws (skmnist._outlier_exposure).
+OUTLIER_SEED_OFFSET = 3000
 
 
 def seed_offset(seed, offset):

@@ -182,6 +182,19 @@ class FCNClassifier(BaseKerasClassifier):
         re-sampled from a lower resolution).  Rows are viewed as images of
         ``image_shape``; seeded by ``random_state``.  It helps the network read other
         hands and framings (see :ref:`own-digits`), and costs training time per epoch.
+    outlier_exposure : float or None, default=None
+        Outlier exposure (Hendrycks et al., 2019) of this weight (their lambda; 0.5 is the
+        measured choice): every fit also trains on a pool of non-digits made from the
+        training images themselves (chimeras of two digits' halves, mirrored and turned
+        digits, overlays, quadrant jigsaws, zoomed-in pieces of stroke; half as many as the
+        training rows, seeded by ``random_state``), pushing ``predict_proba`` on them towards
+        uniform, so that the entropy of ``predict_proba`` rises on images that are not
+        digits (full MNIST with ``augmentation="standard"``: AUROC >= 0.986 on every
+        non-digit set of the novelty benchmark, against 0.93 without, for -0.10 points of
+        accuracy). Use it with ``augmentation="standard"``: without augmentation the network
+        learns to reject digits drawn or framed unlike MNIST's as well. Needs 2-D
+        single-channel ``image_shape``; costs a copy of the training set and 1.5 times the
+        steps per epoch. See ``benchmarks/results/outlier_exposure.json``.
     warm_start : bool, default=False
         When True, :meth:`fit` continues training the fitted network instead of starting
         anew.
@@ -321,6 +334,9 @@ class FCNClassifier(BaseKerasClassifier):
         from ._tf import tf
 
         return tf.nn.log_softmax(outputs, axis=-1)
+
+    def _outlier_exposure_head(self):
+        return "softmax", {}
 
     def head_log_proba_numpy(self, outputs, n_classes):
         """Return the class log-probabilities with NumPy: ``log_softmax`` of the logits.

@@ -86,6 +86,9 @@ learning_rate, learning_rate_schedule, batch_size, epochs, early_stopping, \
 validation_fraction, n_iter_no_change, class_weight, augmentation, warm_start, random_state, \
 verbose, callbacks, steps_per_execution, jit_compile, strategy
         As in :class:`FCNClassifier`.
+    outlier_exposure : float or None, default=None
+        As in :class:`FCNClassifier`; the outliers' loss is the cross-entropy of the
+        mixture's class-bin probabilities (``predict_proba``) to the uniform distribution.
 
     Attributes
     ----------
@@ -312,6 +315,9 @@ verbose, callbacks, steps_per_execution, jit_compile, strategy
             - ``total_variance``: their sum, the mixture's variance.
         """
         return super().predict_uncertainty(X)
+
+    def _outlier_exposure_head(self):
+        return "mixture", {"n_components": self.n_components, "sigma_floor": self.sigma_floor}
 
     def _register_keras_objects(self):
         from . import _mixture  # noqa: F401  (registers the losses and the metric)
