@@ -31,7 +31,7 @@ from skmnist._mixture import (
     sample_mixture,
     split_head,
 )
-from skmnist._novelty import MIN_ROWS, NoveltyModel
+from skmnist._novelty import MIN_ROWS, EntropyNovelty, NoveltyModel
 from skmnist._novelty import _image_statistics as image_statistics
 from skmnist._outlier_exposure import OutlierExposureLoss, make_outliers
 from skmnist._parameters import SHARED_PARAMETERS
@@ -46,6 +46,7 @@ __all__ = [
     "SHARED_PARAMETERS",
     "STANDARD_AUGMENTATION",
     "DiscretizedMixtureNLL",
+    "EntropyNovelty",
     "FramingError",
     "MixtureAccuracy",
     "MixtureDensityNLL",

@@ -4,7 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
-from _internals import MIN_ROWS, NoveltyModel
+from _internals import MIN_ROWS, EntropyNovelty, NoveltyModel
 from sklearn.exceptions import NotFittedError
 
 
@@ -302,3 +302,37 @@ def test_a_model_pickled_before_the_image_view_scores_the_same(synthetic):
         delattr(old, name)  # the state such a model was saved with
     H = draw(y_new[:200])
     np.testing.assert_array_equal(old.score({"h": H}), model.score({"h": H}))
+
+
+# ------------------------------------------------------------------ EntropyNovelty
+def test_entropy_novelty_is_the_calibrated_rank_of_the_entropy():
+    rng = np.random.default_rng(0)
+    proba = rng.dirichlet(np.full(10, 0.1), size=3000)
+    model = EntropyNovelty().fit({"proba": proba}, None, random_state=0)
+    assert model.n_calibration_ == 600  # 20% of the rows
+    fresh = rng.dirichlet(np.full(10, 0.1), size=4000)
+    novelty = model.score({"proba": fresh})
+    # like the training data: about uniform, ~1% above 0.99
+    assert 0.005 < np.mean(novelty > 0.99) < 0.02
+    assert abs(np.mean(novelty > 0.5) - 0.5) < 0.05
+    # more hesitant, more novel; an even spread is beyond every calibration row
+    spread = np.vstack([np.eye(10)[0], np.full(10, 0.1)])
+    assert list(model.score({"proba": spread})) == [0.0, 1.0]
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.score({"proba": fresh}), novelty)
+
+
+@pytest.mark.parametrize("activations, match", [
+    ({}, "proba"),
+    ({"proba": np.full((20, 3), np.nan)}, "finite"),
+    ({"proba": np.ones(20)}, "2-D"),
+    ({"proba": np.full((3, 3), 1 / 3)}, "at least"),
+])
+def test_entropy_novelty_bad_input(activations, match):
+    with pytest.raises(ValueError, match=match):
+        EntropyNovelty().fit(activations, None)
+
+
+def test_entropy_novelty_not_fitted():
+    with pytest.raises(NotFittedError):
+        EntropyNovelty().score({"proba": np.full((2, 3), 1 / 3)})

@@ -77,7 +77,9 @@ def test_default_is_off(sample):
 
 
 @pytest.mark.parametrize("cls", [FCNClassifier, MDNClassifier])
-def test_deterministic_pickles_and_warm_starts(sample, cls):
+def test_deterministic_pickles_and_warm_starts(sample, cls, tmp_path):
+    from skmnist import persistence
+
     X, y = sample
     X, y = X[:1500], y[:1500]
     params = dict(hidden_layer_sizes=(32, 8), epochs=2, outlier_exposure=0.5, random_state=0)
@@ -85,7 +87,12 @@ def test_deterministic_pickles_and_warm_starts(sample, cls):
     b = cls(**params).fit(X, y)
     np.testing.assert_array_equal(a.predict_proba(X[:50]), b.predict_proba(X[:50]))
     assert isinstance(a.model_.loss, OutlierExposureLoss)
-    assert "novelty" in a.predict_uncertainty(X[:5])  # fitted on the digits as usual
+    novelty = a.predict_uncertainty(X[:50]).novelty  # calibrated on the digits as usual
+    assert novelty.min() >= 0 and novelty.max() <= 1
+    # a skops file (the trusted types include the novelty of an outlier-exposed network)
+    persistence.dump(a, tmp_path / "model.skops")
+    loaded = persistence.load(tmp_path / "model.skops")
+    np.testing.assert_array_equal(loaded.predict_uncertainty(X[:50]).novelty, novelty)
     # the pickled model rebuilds its loss and keeps training with it
     c = pickle.loads(pickle.dumps(a))
     np.testing.assert_allclose(c.predict_proba(X[:50]), a.predict_proba(X[:50]), rtol=1e-5)
@@ -119,3 +126,12 @@ def test_raises_novelty_separation(sample, cls):
     after = _entropy_auroc(exposed, X[test], other)
     assert after > 0.9 and after > before + 0.15, (before, after)
     assert exposed.score(X[test], y[test]) > plain.score(X[test], y[test]) - 0.02
+    # predict_uncertainty's novelty reads that entropy: the same order, calibrated on
+    # training digits (few held-out digits above 0.99, most blots)
+    u_digits, u_other = exposed.predict_uncertainty(X[test]), exposed.predict_uncertainty(other)
+    order = np.argsort(u_digits.entropy, kind="stable")
+    assert np.all(np.diff(u_digits.novelty[order]) >= 0)
+    labels = np.r_[np.zeros(len(u_digits.novelty)), np.ones(len(u_other.novelty))]
+    assert roc_auc_score(labels, np.r_[u_digits.novelty, u_other.novelty]) > after - 0.01
+    assert np.mean(u_digits.novelty > 0.99) < 0.05
+    assert np.mean(u_other.novelty > 0.99) > 0.5

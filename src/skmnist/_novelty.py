@@ -45,7 +45,7 @@ from sklearn.covariance import ledoit_wolf_shrinkage
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 
-__all__ = ["INPUT", "NoveltyModel"]
+__all__ = ["INPUT", "PROBA", "NoveltyModel", "EntropyNovelty"]
 
 # Fewest rows fit() accepts: a few to fit the class statistics, a few to calibrate on.
 MIN_ROWS = 10
@@ -60,6 +60,8 @@ _EPS = 1e-12
 _IMAGE_BLOCK = 2048
 # The key of the network's inputs in the activations mapping (read by the image view).
 INPUT = "input"
+# The key of the class probabilities in the activations mapping (read by EntropyNovelty).
+PROBA = "proba"
 
 
 def _image_statistics(X, side):
@@ -346,10 +348,8 @@ class NoveltyModel:
                 f"NoveltyModel needs at least {MIN_ROWS} rows to fit and calibrate, got "
                 f"{len(H)}."
             )
-        rng = check_random_state(random_state)
-        order = rng.permutation(len(H))
-        n_cal = int(min(self.max_calibration,
-                        max(np.ceil(self.calibration_fraction * len(H)), MIN_ROWS // 2)))
+        n_cal, order = _calibration_rows(len(H), self.calibration_fraction,
+                                         self.max_calibration, check_random_state(random_state))
         cal, rest = order[:n_cal], order[n_cal:]
         rest = rest[:self.max_fit]
 
@@ -469,4 +469,130 @@ class NoveltyModel:
         """
         t = self.statistic(activations)
         ranks = np.searchsorted(self.calibration_statistic_, t, side="left")
+        return ranks / len(self.calibration_statistic_)
+
+
+def _calibration_rows(n_rows, fraction, most, rng):
+    """How many of ``n_rows`` rows are held out to calibrate on, and a permutation of them."""
+    n_cal = int(min(most, max(np.ceil(fraction * n_rows), MIN_ROWS // 2)))
+    return n_cal, rng.permutation(n_rows)
+
+
+class EntropyNovelty:
+    """Calibrated novelty from the entropy of the class probabilities.
+
+    For networks trained with outlier exposure (``outlier_exposure`` on the estimators): they
+    were taught to spread their probabilities evenly over the classes on non-digits, so their
+    hesitation is the better reading of novelty (measured: ``benchmarks/results/
+    outlier_exposure.json``). A network trained on digits alone is often confident on
+    non-digits; :class:`NoveltyModel` reads its features instead.
+
+    The entropy of an input's class probabilities is ranked among held-out training rows: the
+    same reading as :class:`NoveltyModel`'s (``novelty > 0.99`` flags about 1% of inputs like
+    the training data).
+
+    Parameters
+    ----------
+    calibration_fraction : float, default=0.2
+        Share of the rows given to :meth:`fit` used to calibrate on, at most
+        ``max_calibration`` rows.
+    max_calibration : int, default=5000
+        Most rows calibrated on.
+
+    Attributes
+    ----------
+    layers : tuple
+        ``()``: only the class probabilities, ``activations["proba"]``, are read.
+    n_calibration_ : int
+        Number of rows calibrated on.
+    calibration_statistic_ : ndarray of shape (n_calibration_,)
+        Their entropies, sorted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmnist._novelty import EntropyNovelty
+    >>> rng = np.random.default_rng(0)
+    >>> confident = rng.dirichlet(np.full(10, 0.05), size=1000)
+    >>> model = EntropyNovelty().fit({"proba": confident}, None, random_state=0)
+    >>> model.score({"proba": np.full((1, 10), 0.1)})  # torn between every class
+    array([1.])
+    """
+
+    layers = ()
+
+    def __init__(self, calibration_fraction=0.2, max_calibration=5000):
+        self.calibration_fraction = calibration_fraction
+        self.max_calibration = max_calibration
+
+    @property
+    def max_rows(self):
+        """Most rows :meth:`fit` uses (the rest need not be computed)."""
+        return self.max_calibration
+
+    @staticmethod
+    def _entropy(activations):
+        if not isinstance(activations, Mapping) or PROBA not in activations:
+            raise ValueError(
+                f"activations must be a mapping holding the class probabilities as "
+                f"activations[{PROBA!r}], an array of shape (n_samples, n_classes)."
+            )
+        P = np.asarray(activations[PROBA], dtype=np.float64)
+        if P.ndim != 2 or not np.isfinite(P).all() or (P < 0).any():
+            raise ValueError(
+                f"activations[{PROBA!r}] must be a 2-D array of finite non-negative "
+                f"probabilities, got shape {P.shape}."
+            )
+        # 0 * log(0) is 0: clip at the smallest positive double so no NaN appears
+        return -np.sum(P * np.log(np.clip(P, np.finfo(np.float64).tiny, None)), axis=1)
+
+    def fit(self, activations, y=None, *, random_state=None):
+        """Keep the sorted entropies of (up to ``max_calibration``) rows.
+
+        Parameters
+        ----------
+        activations : mapping of str to ndarray
+            ``activations["proba"]``: the class probabilities of the training rows.
+        y : None
+            Ignored (the entropy needs no labels).
+        random_state : int, RandomState instance or None, default=None
+            Seeds the choice of the calibration rows.
+
+        Returns
+        -------
+        self : EntropyNovelty
+        """
+        if not (isinstance(self.calibration_fraction, Real)
+                and 0 < self.calibration_fraction <= 1):
+            raise ValueError("calibration_fraction must be a float in (0, 1], got "
+                             f"{self.calibration_fraction!r}.")
+        entropy = self._entropy(activations)
+        if len(entropy) < MIN_ROWS:
+            raise ValueError(
+                f"EntropyNovelty needs at least {MIN_ROWS} rows to calibrate, got "
+                f"{len(entropy)}."
+            )
+        n_cal, order = _calibration_rows(len(entropy), self.calibration_fraction,
+                                         self.max_calibration, check_random_state(random_state))
+        self.calibration_statistic_ = np.sort(entropy[order[:n_cal]])
+        self.n_calibration_ = n_cal
+        return self
+
+    def score(self, activations):
+        """Calibrated novelty: the share of calibration rows with a lower entropy.
+
+        Parameters
+        ----------
+        activations : mapping of str to ndarray
+            ``activations["proba"]``: the class probabilities of the rows to score.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Values in [0, 1].
+        """
+        if not hasattr(self, "calibration_statistic_"):
+            raise NotFittedError("This EntropyNovelty is not fitted yet; call fit first.")
+        ranks = np.searchsorted(self.calibration_statistic_, self._entropy(activations),
+                                side="left")
         return ranks / len(self.calibration_statistic_)

@@ -189,12 +189,13 @@ class FCNClassifier(BaseKerasClassifier):
         digits, overlays, quadrant jigsaws, zoomed-in pieces of stroke; half as many as the
         training rows, seeded by ``random_state``), pushing ``predict_proba`` on them towards
         uniform, so that the entropy of ``predict_proba`` rises on images that are not
-        digits (full MNIST with ``augmentation="standard"``: AUROC >= 0.986 on every
-        non-digit set of the novelty benchmark, against 0.93 without, for -0.10 points of
-        accuracy). Use it with ``augmentation="standard"``: without augmentation the network
-        learns to reject digits drawn or framed unlike MNIST's as well. Needs 2-D
-        single-channel ``image_shape``; costs a copy of the training set and 1.5 times the
-        steps per epoch. See ``benchmarks/results/outlier_exposure.json``.
+        digits; ``predict_uncertainty``'s ``novelty`` then reads that entropy (full MNIST
+        with ``augmentation="standard"``: AUROC >= 0.985 on every non-digit set of the
+        novelty benchmark, against 0.93 without, for -0.10 points of accuracy). Use it with
+        ``augmentation="standard"``: without augmentation the network learns to reject
+        digits drawn or framed unlike MNIST's as well. Needs 2-D single-channel
+        ``image_shape``; costs a copy of the training set and 1.5 times the steps per epoch.
+        See ``benchmarks/results/outlier_exposure.json`` and :ref:`novelty`.
     warm_start : bool, default=False
         When True, :meth:`fit` continues training the fitted network instead of starting
         anew.

@@ -55,7 +55,7 @@ def trusted_types():
     from .preprocessing import DigitNormalizer, PixelScaler
 
     types = [FCNClassifier, MDNClassifier, DigitNormalizer, PixelScaler, _novelty.NoveltyModel,
-             *_inference.PERSISTED_TYPES]
+             _novelty.EntropyNovelty, *_inference.PERSISTED_TYPES]
     return sorted(_type_name(t) for t in types)
 
 
