@@ -231,8 +231,14 @@ def fit_variant(variant, X, y, cache):
 
     path = os.path.join(cache, f"fcn_{variant}.joblib")
     if os.path.exists(path):
+        from sklearn.utils import check_random_state
+
+        est = joblib.load(path)
+        # the cache may predate the current novelty statistics: refit them as fit() does
+        seed = int(check_random_state(est.random_state).randint(np.iinfo(np.int32).max))
+        est._fit_novelty(est._validate_predict_input(X), np.searchsorted(est.classes_, y), seed)
         with open(path + ".json") as f:
-            return joblib.load(path), json.load(f)
+            return est, json.load(f)
     if isinstance(VARIANTS[variant], dict):
         return _fit_package(variant, X, y, path)
     generators, augmentation, lam = (*VARIANTS[variant], LAMBDA)[:3]
