@@ -247,7 +247,7 @@ def _dense_class_log_proba(weights, means, scales, n_classes):
     )
     proba = np.einsum("nk,nkc->nc", weights, mass)
     with np.errstate(divide="ignore"):
-        return np.log(proba) - np.log(proba.sum(axis=1, keepdims=True))
+        return np.log(proba / proba.sum(axis=1, keepdims=True))
 
 
 def _adversarial_mixtures(n=1500, k=6, seed=0):

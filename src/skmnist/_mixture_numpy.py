@@ -125,8 +125,7 @@ def _normal_tail(z):
     tail keeps float32's relative accuracy down to its smallest (subnormal) numbers, and a
     tail never comes from ``1 - something``.
     """
-    q = np.abs(z)
-    np.negative(q, out=q)
+    q = np.copysign(z, np.float32(-1))  # -|z|, in one call
     return special.ndtr(q, out=q)
 
 
@@ -159,7 +158,7 @@ def _sparse_normal_tail(z):
     return q
 
 
-def _bin_masses(z, q, first_axis):
+def _bin_masses(z, q, first_axis, out=None):
     """Mass of every bin between consecutive edges (``z``: the edges as z-scores), float32.
 
     ``Phi(z)`` is ``q`` below the mean and ``1 - q`` above it (``q`` the tail ``Q(|z|)``):
@@ -173,7 +172,7 @@ def _bin_masses(z, q, first_axis):
     w = np.copysign(q, z, out=q)
     below = np.signbit(z).view(np.int8)
     holds_mean = np.subtract(below[lo], below[hi])  # s_hi - s_lo: 1 in the mean's bin, else 0
-    mass = np.subtract(w[hi], w[lo])
+    mass = np.subtract(w[hi], w[lo], out=out)
     return np.subtract(holds_mean, mass, out=mass)
 
 
@@ -196,12 +195,21 @@ def _component_masses(means, scales, n_classes, sparse):
 
     ``means`` and ``scales`` are (K, n): edge-major layout, so that every
     operation below runs over contiguous runs of ``n`` elements (with the (n, K, C) layout
-    the edge slices are strided runs of 9, and numpy's loops cost ten times more).
+    the edge slices are strided runs of 9, and numpy's loops cost ten times more).  Only the
+    C - 1 inner edges are evaluated; the outer bins get what :func:`_bin_masses` gives with
+    the padded edges (tail 0, ``w = -0.0`` at -inf and ``+0.0`` at +inf), the same bits.
     """
-    z = _padded_edges(n_classes)[:, None, None] - means
-    z *= np.float32(1) / scales  # (C + 1, K, n)
+    inner = _padded_edges(n_classes)[1:-1]
+    z = inner[:, None, None] - means
+    z *= np.float32(1) / scales  # (C - 1, K, n)
     q = _sparse_normal_tail(z) if sparse else _normal_tail(z)
-    return _bin_masses(z, q, first_axis=True)
+    mass = np.empty((n_classes, *z.shape[1:]), dtype=np.float32)
+    _bin_masses(z, q, first_axis=True, out=mass[1:-1])
+    w = q  # _bin_masses made the tails into w = copysign(q, z)
+    above_first = np.logical_not(np.signbit(z[0])).view(np.int8)
+    np.subtract(above_first, w[0], out=mass[0])  # (1 - below) - (w - 0)
+    np.add(np.signbit(z[-1]).view(np.int8), w[-1], out=mass[-1])  # (below - 0) - (0 - w)
+    return mass
 
 
 def _many_rows_class_proba(weights, means, scales, n_classes):
@@ -250,10 +258,9 @@ def class_log_proba(weights, means, scales, n_classes):
         proba = _few_rows_class_proba(weights, means, scales, n_classes)
     else:
         proba = _many_rows_class_proba(weights, means, scales, n_classes)
+    proba /= proba.sum(axis=1, keepdims=True)
     with np.errstate(divide="ignore"):
-        log_proba = np.log(proba)
-        log_proba -= np.log(proba.sum(axis=1, keepdims=True))
-    return log_proba
+        return np.log(proba, out=proba)
 
 
 def _check_mixture(weights, means, scales):
