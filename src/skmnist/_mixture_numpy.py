@@ -162,16 +162,17 @@ def _bin_masses(z, q, first_axis, out=None):
     """Mass of every bin between consecutive edges (``z``: the edges as z-scores), float32.
 
     ``Phi(z)`` is ``q`` below the mean and ``1 - q`` above it (``q`` the tail ``Q(|z|)``):
-    ``Phi(z) = s - w`` with ``s = 1 - signbit(z)`` and ``w = copysign(q, z)``.  A bin's mass
-    ``Phi(z_hi) - Phi(z_lo)`` is then ``(s_hi - s_lo) - (w_hi - w_lo)``: on one side of the
-    mean the difference of two small tails (never of two numbers close to 1), in the bin
-    holding the mean ``1 - (q_lo + q_hi)``.  ``q`` is overwritten.  The edges run along the
-    first axis (``first_axis``) or the last.
+    ``Phi(z) = s - w`` with ``s = 0.5 + copysign(0.5, z)`` (0 or 1) and ``w = copysign(q,
+    z)``.  A bin's mass ``Phi(z_hi) - Phi(z_lo)`` is then ``(s_hi - s_lo) - (w_hi - w_lo)``:
+    on one side of the mean the difference of two small tails (never of two numbers close to
+    1), in the bin holding the mean ``1 - (q_lo + q_hi)``.  ``q`` is overwritten.  The edges
+    run along the first axis (``first_axis``) or the last.  (All float32: ufuncs on mixed
+    types cost a cast per call.)
     """
     lo, hi = (np.s_[:-1], np.s_[1:]) if first_axis else (np.s_[..., :-1], np.s_[..., 1:])
     w = np.copysign(q, z, out=q)
-    below = np.signbit(z).view(np.int8)
-    holds_mean = np.subtract(below[lo], below[hi])  # s_hi - s_lo: 1 in the mean's bin, else 0
+    half = np.copysign(np.float32(0.5), z)  # s - 0.5
+    holds_mean = np.subtract(half[hi], half[lo])  # s_hi - s_lo: 1 in the mean's bin, else 0
     mass = np.subtract(w[hi], w[lo], out=out)
     return np.subtract(holds_mean, mass, out=mass)
 
@@ -206,9 +207,11 @@ def _component_masses(means, scales, n_classes, sparse):
     mass = np.empty((n_classes, *z.shape[1:]), dtype=np.float32)
     _bin_masses(z, q, first_axis=True, out=mass[1:-1])
     w = q  # _bin_masses made the tails into w = copysign(q, z)
-    above_first = np.logical_not(np.signbit(z[0])).view(np.int8)
-    np.subtract(above_first, w[0], out=mass[0])  # (1 - below) - (w - 0)
-    np.add(np.signbit(z[-1]).view(np.int8), w[-1], out=mass[-1])  # (below - 0) - (0 - w)
+    half = np.float32(0.5)
+    first = np.add(half, np.copysign(half, z[0]))  # s_0 - 0
+    np.subtract(first, w[0], out=mass[0])  # (s_0 - 0) - (w_0 - (-0.0))
+    last = np.subtract(half, np.copysign(half, z[-1]))  # 1 - s_last
+    np.add(last, w[-1], out=mass[-1])  # (1 - s_last) - (+0.0 - w_last)
     return mass
 
 
