@@ -34,8 +34,13 @@ N_FIT = 20000  # training rows the candidates' statistics are fitted on
 THRESHOLD = 0.99
 
 
-def fitted(name, X, y, cache):
-    """The full-MNIST default of ``name``, loaded from ``cache`` or fitted (and cached)."""
+def fitted(name, X, y, cache, estimator=None, params=None):
+    """``FCNClassifier`` or ``MDNClassifier`` (``estimator``: "fcn" or "mdn", default
+    ``name``) with ``random_state=0`` and ``params``, fitted on full MNIST: loaded from
+    ``cache/{name}.joblib`` (its novelty statistics refitted as fit() does) or fitted there.
+
+    Returns the estimator and its fit time (s).
+    """
     import joblib
     from sklearn.utils import check_random_state
 
@@ -49,7 +54,9 @@ def fitted(name, X, y, cache):
         est._fit_novelty(est._validate_predict_input(X), np.searchsorted(est.classes_, y), seed)
         with open(path + ".json") as f:
             return est, json.load(f)["fit_s"]
-    est = {"fcn": FCNClassifier, "mdn": MDNClassifier}[name](random_state=0)
+    est = {"fcn": FCNClassifier, "mdn": MDNClassifier}[estimator or name](
+        random_state=0, **(params or {})
+    )
     start = time.perf_counter()
     est.fit(X, y)
     fit_s = time.perf_counter() - start

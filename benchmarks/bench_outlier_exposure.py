@@ -40,14 +40,13 @@ import argparse
 import json
 import os
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import RESULTS, load_full_mnist, machine, report, save  # noqa: E402
 from _ood_sets import CONTROL_SETS, HELD_OUT_SETS, make_ood_sets, reframed_digits  # noqa: E402
-from bench_ood import evaluate, tail_p  # noqa: E402
+from bench_ood import evaluate, fitted, tail_p  # noqa: E402
 
 THRESHOLD = 0.99
 LAMBDA = 0.5
@@ -65,32 +64,10 @@ VARIANTS = {
 
 
 def fit_variant(variant, X, y, cache):
-    """The variant's estimator fitted on full MNIST (cached, its novelty refitted on load)."""
-    import joblib
-    from sklearn.utils import check_random_state
-
-    from skmnist import FCNClassifier, MDNClassifier
-
-    path = os.path.join(cache, f"fcn_{variant}.joblib")
-    if os.path.exists(path):
-        est = joblib.load(path)
-        # the cache may predate the current novelty statistics: refit them as fit() does
-        seed = int(check_random_state(est.random_state).randint(np.iinfo(np.int32).max))
-        est._fit_novelty(est._validate_predict_input(X), np.searchsorted(est.classes_, y), seed)
-        with open(path + ".json") as f:
-            return est, json.load(f)
+    """The variant's estimator fitted on full MNIST (see ``bench_ood.fitted``) and its info."""
     spec = VARIANTS[variant]
-    cls = {"fcn": FCNClassifier, "mdn": MDNClassifier}[spec["estimator"]]
-    est = cls(random_state=0, **spec["params"])
-    start = time.perf_counter()
-    est.fit(X, y)
-    info = {"estimator": cls.__name__, **spec["params"],
-            "fit_s": round(time.perf_counter() - start, 1)}
-    os.makedirs(cache, exist_ok=True)
-    joblib.dump(est, path)
-    with open(path + ".json", "w") as f:
-        json.dump(info, f)
-    return est, info
+    est, fit_s = fitted(f"fcn_{variant}", X, y, cache, spec["estimator"], spec["params"])
+    return est, {"estimator": type(est).__name__, **spec["params"], "fit_s": fit_s}
 
 
 def _with_combined(u, entropy_cal, n_cal):

@@ -343,13 +343,7 @@ class NoveltyModel:
                 f"y must be 1-D with one label per row of the activations of {self.layer!r} "
                 f"({len(H)}), got shape {y.shape}."
             )
-        if len(H) < MIN_ROWS:
-            raise ValueError(
-                f"NoveltyModel needs at least {MIN_ROWS} rows to fit and calibrate, got "
-                f"{len(H)}."
-            )
-        n_cal, order = _calibration_rows(len(H), self.calibration_fraction,
-                                         self.max_calibration, check_random_state(random_state))
+        n_cal, order = _calibration_rows(self, len(H), random_state)
         cal, rest = order[:n_cal], order[n_cal:]
         rest = rest[:self.max_fit]
 
@@ -472,10 +466,17 @@ class NoveltyModel:
         return ranks / len(self.calibration_statistic_)
 
 
-def _calibration_rows(n_rows, fraction, most, rng):
-    """How many of ``n_rows`` rows are held out to calibrate on, and a permutation of them."""
-    n_cal = int(min(most, max(np.ceil(fraction * n_rows), MIN_ROWS // 2)))
-    return n_cal, rng.permutation(n_rows)
+def _calibration_rows(model, n_rows, random_state):
+    """How many of ``n_rows`` rows ``model`` holds out to calibrate on (its
+    ``calibration_fraction``, at most ``max_calibration``), and a permutation of the rows."""
+    if n_rows < MIN_ROWS:
+        raise ValueError(
+            f"{type(model).__name__} needs at least {MIN_ROWS} rows to fit and calibrate, "
+            f"got {n_rows}."
+        )
+    n_cal = int(min(model.max_calibration,
+                    max(np.ceil(model.calibration_fraction * n_rows), MIN_ROWS // 2)))
+    return n_cal, check_random_state(random_state).permutation(n_rows)
 
 
 class EntropyNovelty:
@@ -567,13 +568,7 @@ class EntropyNovelty:
             raise ValueError("calibration_fraction must be a float in (0, 1], got "
                              f"{self.calibration_fraction!r}.")
         entropy = self._entropy(activations)
-        if len(entropy) < MIN_ROWS:
-            raise ValueError(
-                f"EntropyNovelty needs at least {MIN_ROWS} rows to calibrate, got "
-                f"{len(entropy)}."
-            )
-        n_cal, order = _calibration_rows(len(entropy), self.calibration_fraction,
-                                         self.max_calibration, check_random_state(random_state))
+        n_cal, order = _calibration_rows(self, len(entropy), random_state)
         self.calibration_statistic_ = np.sort(entropy[order[:n_cal]])
         self.n_calibration_ = n_cal
         return self
