@@ -666,8 +666,11 @@ jit_compile, strategy
         rows = np.arange(len(X))
         if len(X) > novelty.max_rows:  # the model uses no more: a cheaper forward pass
             rows = np.sort(rng.choice(len(X), novelty.max_rows, replace=False))
-        _, log_proba, features = self._forward_with_features(X[rows], novelty.layers)
-        features[PROBA] = self._proba_from_log(log_proba)
+        if novelty.reads_proba:
+            _, log_proba, features = self._forward_with_features(X[rows], novelty.layers)
+            features[PROBA] = self._proba_from_log(log_proba)
+        else:  # the hidden layers only: no head to run
+            _, features = self._network.forward(X[rows], keep=novelty.layers)
         self._novelty = novelty.fit(features, y[rows], random_state=rng)
 
     def _forget_fit(self):

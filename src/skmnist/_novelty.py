@@ -222,6 +222,9 @@ class NoveltyModel:
     array([1.])
     """
 
+    #: Whether :meth:`fit` and :meth:`score` read ``activations["proba"]`` (no: the layers).
+    reads_proba = False
+
     def __init__(self, layer="hidden_1", calibration_fraction=0.2, max_calibration=5000,
                  max_fit=20000, max_features=64, image_view=False):
         self.layer = layer
@@ -504,6 +507,8 @@ class EntropyNovelty:
     ----------
     layers : tuple
         ``()``: only the class probabilities, ``activations["proba"]``, are read.
+    reads_proba : bool
+        True: the caller must pass ``activations["proba"]``.
     n_calibration_ : int
         Number of rows calibrated on.
     calibration_statistic_ : ndarray of shape (n_calibration_,)
@@ -521,6 +526,7 @@ class EntropyNovelty:
     """
 
     layers = ()
+    reads_proba = True
 
     def __init__(self, calibration_fraction=0.2, max_calibration=5000):
         self.calibration_fraction = calibration_fraction
