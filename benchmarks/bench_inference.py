@@ -1,8 +1,8 @@
 """Prediction speed and cold starts: the NumPy inference path beside MLPClassifier and Keras.
 
-On the full-MNIST test images, in one run: ``predict_proba`` of FCNClassifier (the user's own
-float32 / float64 arrays, uint8 pixels through ``PixelScaler``, and ``PixelScaler`` output)
-and of MDNClassifier, against ``MLPClassifier.predict_proba`` of the same layer sizes, the
+On the full-MNIST test images, in one run: ``predict_proba`` of FCNClassifier and of
+MDNClassifier (the user's own float32 / float64 arrays, uint8 pixels through ``PixelScaler``,
+and ``PixelScaler`` output), against ``MLPClassifier.predict_proba`` of the same layer sizes, the
 TensorFlow prediction runner of skmnist 0.1, Keras ``model.predict`` and the compute bound
 (the first layer's matrix product alone); then the first prediction of a saved model in a
 fresh interpreter (``joblib.load`` + ``predict`` of one image: wall time and peak memory).
@@ -18,7 +18,10 @@ TensorFlow's XLA-compiled training leaves NumPy code measurably slower for every
 (10,000 rows of FCNClassifier 20% slower, the MDN's head twice as slow).  Every figure is
 the median of ``--repeats`` rounds (50 times as many at 1 row) in which the NumPy
 contenders take turns in a random order, so that all of them meet the same load on a shared
-machine (the minima are saved too; the TensorFlow contenders are timed apart).
+machine (the minima are saved too; the TensorFlow contenders are timed apart).  Each network
+predicts the same four inputs, so each takes as many turns per round: between two of a
+network's turns the others push its weights (1.3 MB) out of the caches, and a network with
+fewer turns than the others would be timed colder than they are.
 ``--quick`` uses the embedded sample and fewer repeats (a smoke test of the script);
 ``--only`` times the named variants alone (no cold starts, nothing saved).
 ``mdn_head_only`` is the mixture head's share: class masses from the network's outputs.
@@ -106,7 +109,7 @@ def fit_models(X, y):
 def prediction(models, X_test, repeats, only=None):
     """Median ``predict_proba`` times (ms) at 1 and 10,000 rows, every variant in one run.
 
-    The variants are timed in turns (see :func:`interleaved_median_ms`), except Keras
+    The variants are timed in turns (see :func:`interleaved_ms`), except Keras
     ``model.predict`` (ten times slower than the rest; timed on its own, fewer repeats).
     ``only``: names of the variants to time (default: all).
     """
@@ -127,6 +130,9 @@ def prediction(models, X_test, repeats, only=None):
         "fcn_float64": lambda X: fcn.predict_proba(X["float64"]),
         "fcn_uint8_pipeline": lambda X: models["fcn"].predict_proba(X["uint8"]),
         "fcn_pixelscaler": lambda X: fcn.predict_proba(X["pixelscaler"]),
+        "mdn_float32": lambda X: mdn.predict_proba(X["float32"]),
+        "mdn_float64": lambda X: mdn.predict_proba(X["float64"]),
+        "mdn_uint8_pipeline": lambda X: models["mdn"].predict_proba(X["uint8"]),
         "mdn_pixelscaler": lambda X: mdn.predict_proba(X["pixelscaler"]),
         # the mixture head alone: class masses from the network's outputs
         "mdn_head_only": lambda X: mdn.head_log_proba_numpy(X["mdn_outputs"], n_classes),
@@ -160,7 +166,6 @@ def prediction(models, X_test, repeats, only=None):
         out.update({f"{name}_{rows}_ms": t[0] for name, t in times.items()})
         minima.update({f"{name}_{rows}_ms": t[1] for name, t in times.items()})
     return out, minima
-    return out
 
 
 def prediction_in_fresh_process(models, X_test, repeats, only=None):
@@ -237,9 +242,10 @@ def cold_start(models, X_test, repeats):
     return out
 
 
-NAMES = ("fcn_float32", "fcn_float64", "fcn_uint8_pipeline", "fcn_pixelscaler",
-         "mdn_pixelscaler", "mdn_head_only", "mlp_float32", "mlp_float64", "mlp_uint8_pipeline",
-         "mlp_pixelscaler", "tensorflow_runner_0.1", "keras_model_predict", "first_layer_product")
+KINDS = ("float32", "float64", "uint8_pipeline", "pixelscaler")
+NAMES = (*(f"{model}_{kind}" for model in ("fcn", "mdn") for kind in KINDS), "mdn_head_only",
+         *(f"mlp_{kind}" for kind in KINDS), "tensorflow_runner_0.1", "keras_model_predict",
+         "first_layer_product")
 
 
 def main(argv=None):
@@ -282,10 +288,9 @@ def main(argv=None):
                    f"{minima[f'{name}_1_ms']:.3f} / {minima[f'{name}_{rows}_ms']:.1f}")
     # the same input handed to both (MLPClassifier keeps float64 input in float64)
     pairs = {f"fcn_{kind}_vs_mlp_{n}": (f"mlp_{kind}_{n}_ms", f"fcn_{kind}_{n}_ms")
-             for kind in ("float32", "float64", "uint8_pipeline", "pixelscaler")
-             for n in (1, rows)}
-    pairs.update({f"mdn_over_fcn_{n}": (f"mdn_pixelscaler_{n}_ms", f"fcn_pixelscaler_{n}_ms")
-                  for n in (1, rows)})
+             for kind in KINDS for n in (1, rows)}
+    pairs.update({f"mdn_over_fcn_{kind}_{n}": (f"mdn_{kind}_{n}_ms", f"fcn_{kind}_{n}_ms")
+                  for kind in KINDS for n in (1, rows)})
     ratios = {key: pred[a] / pred[b] for key, (a, b) in pairs.items() if a in pred and b in pred}
     results["ratios"] = ratios
     results["ratios_of_minima"] = {key: minima[a] / minima[b] for key, (a, b) in pairs.items()

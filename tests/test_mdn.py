@@ -698,6 +698,11 @@ def test_predict_log_proba_when_confident_is_exact_down_to_the_floor(head_host, 
     assert -60 < reference[0, 1] < -50 and reference[0, 2] < LOG_FLOOR
     assert_allclose(log_proba, np.maximum(reference, LOG_FLOOR), rtol=1e-5, atol=1e-6)
     assert_array_equal(log_proba[:, 2:], LOG_FLOOR.astype(np.float32))
+    # predict_proba is the masses themselves (not the exp of their log), floored alike
+    proba = head_host.predict_proba(X)
+    assert_allclose(proba, np.exp(log_proba.astype(np.float64)), rtol=1e-5)
+    assert 1e-26 < proba[0, 1] < 1e-21
+    assert_array_equal(proba[:, 2:], np.finfo(np.float32).tiny)
 
     # sigma = sigma_floor (0.01): every other class is at least 50 sigmas away (class 9 at
     # 850: a log-probability of about -3.6e5), so all of them are reported at the floor,

@@ -833,6 +833,29 @@ jit_compile, strategy
         """
         raise NotImplementedError
 
+    def head_proba_numpy(self, outputs, n_classes):
+        """Return class probabilities from the head's outputs, with NumPy.
+
+        What ``predict_proba`` returns: probabilities floored at float32's smallest normal
+        number, as the ``exp`` of ``predict_log_proba``.  By default the ``exp`` of
+        :meth:`head_log_proba_numpy`; a head that computes probabilities first (and their
+        log from them) overrides it to skip the ``log`` and ``exp``.
+
+        Parameters
+        ----------
+        outputs : ndarray of shape (n_samples, ...), float32
+            The model's outputs.
+        n_classes : int
+            Number of classes.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), float32
+            Class probabilities.
+        """
+        log_proba = np.asarray(self.head_log_proba_numpy(outputs, n_classes), dtype=np.float32)
+        return np.exp(np.maximum(log_proba, _LOG_TINY))
+
     def _has_numpy_head(self):
         return type(self).head_log_proba_numpy is not BaseKerasClassifier.head_log_proba_numpy
 
@@ -864,14 +887,19 @@ jit_compile, strategy
         )
 
     def _run(self, name, X):
-        """The head's raw ``"outputs"`` or the class ``"log_proba"`` of validated rows X."""
+        """The head's raw ``"outputs"``, the class ``"log_proba"`` or (floored, as
+        predict_proba returns them) the class ``"proba"`` of validated rows X."""
         if self.__dict__.get("_network_stale"):
             self._make_predictor()  # model_ was handed out: its weights may have changed
         if self._network is None:
+            if name == "proba":
+                return np.exp(np.maximum(self._runner.run("log_proba", X), _LOG_TINY))
             return self._runner.run(name, X)
         outputs = self._numpy_forward(X)
         if name == "outputs":
             return outputs
+        if name == "proba":
+            return self.head_proba_numpy(outputs, len(self.classes_))
         log_proba = self.head_log_proba_numpy(outputs, len(self.classes_))
         return np.asarray(log_proba, dtype=np.float32)
 
@@ -1010,7 +1038,7 @@ jit_compile, strategy
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities of the classes, in the order of ``classes_``; rows sum to 1.
         """
-        return np.exp(self.predict_log_proba(X))
+        return self._run("proba", self._validate_predict_input(X))
 
     def predict(self, X):
         """Return the most probable class of each sample.

@@ -2,8 +2,9 @@
 
 What prediction needs from the head's outputs ``[K mixing logits | K means | K raw scales]``
 (see ``skmnist._mixture`` for the layer, the losses and the metric that training uses):
-:func:`mixture_from_outputs` (weights, means, scales), :func:`class_log_proba` (the mass of
-every class bin; :func:`class_log_proba_from_outputs` from the raw outputs, for prediction),
+:func:`mixture_from_outputs` (weights, means, scales), :func:`class_log_proba` (the log of
+the mass of every class bin; :func:`class_proba_from_outputs` and
+:func:`class_log_proba_from_outputs` from the raw outputs, for prediction),
 :func:`sample_mixture` and :func:`mixture_moments`.
 
 Class masses are computed in float32, like the network, from the normal tail
@@ -29,8 +30,8 @@ from sklearn.utils import Bunch, check_random_state
 from ._sampling import check_n_draws, inverse_cdf_draw
 
 __all__ = [
-    "mixture_from_outputs", "class_log_proba", "class_log_proba_from_outputs", "sample_mixture",
-    "mixture_moments",
+    "mixture_from_outputs", "class_log_proba", "class_proba_from_outputs",
+    "class_log_proba_from_outputs", "sample_mixture", "mixture_moments",
 ]
 
 
@@ -70,18 +71,20 @@ def mixture_from_outputs(outputs, n_components, sigma_floor, dtype=np.float64):
 def _unnormalized_mixture(outputs, k, sigma_floor):
     """``exp(logits - max)`` (the weights up to a factor per row), means and scales."""
     logits, means, raw = outputs[:, :k], outputs[:, k : 2 * k], outputs[:, 2 * k :]
-    weights = logits - logits.max(axis=1, keepdims=True)
+    weights = logits - np.maximum.reduce(logits, axis=1, keepdims=True)
     np.exp(weights, out=weights)
     scales = np.logaddexp(0, raw)
     scales += outputs.dtype.type(sigma_floor)
     return weights, means, scales
 
 
-def class_log_proba_from_outputs(outputs, n_components, sigma_floor, n_classes):
-    """:func:`class_log_proba` of the raw head outputs (float32, as prediction computes them).
+def class_proba_from_outputs(outputs, n_components, sigma_floor, n_classes):
+    """The mixture's mass on every class bin, from the raw head outputs (float32).
 
-    The weights are left unnormalized (``class_log_proba`` normalizes the class masses, which
-    sum to the weights' total): two NumPy calls fewer, a tenth of a one-image head.
+    What prediction computes: the masses of :func:`class_log_proba` (without the log), from
+    the outputs as :func:`mixture_from_outputs` reads them.  The weights are left
+    unnormalized (the class masses, which sum to the weights' total, are normalized): two
+    NumPy calls fewer, a tenth of a one-image head.
 
     Parameters
     ----------
@@ -97,10 +100,23 @@ def class_log_proba_from_outputs(outputs, n_components, sigma_floor, n_classes):
     Returns
     -------
     ndarray of shape (n, n_classes), float32
-        Log class probabilities.
+        Class probabilities (rows sum to 1; 0 where a mass is below float32's range).
     """
     outputs = np.asarray(outputs, dtype=np.float32)
-    return class_log_proba(*_unnormalized_mixture(outputs, n_components, sigma_floor), n_classes)
+    return _class_proba(*_unnormalized_mixture(outputs, n_components, sigma_floor), n_classes)
+
+
+def class_log_proba_from_outputs(outputs, n_components, sigma_floor, n_classes):
+    """:func:`class_log_proba` of the raw head outputs (float32, as prediction computes them).
+
+    The log of :func:`class_proba_from_outputs`; the parameters are the same.
+
+    Returns
+    -------
+    ndarray of shape (n, n_classes), float32
+        Log class probabilities.
+    """
+    return _log(class_proba_from_outputs(outputs, n_components, sigma_floor, n_classes))
 
 
 # |z| from which the float32 normal tail is exactly 0 (SciPy's ndtr, rounded to float32, is 0
@@ -158,6 +174,11 @@ def _sparse_normal_tail(z):
     return q
 
 
+# A bin's lower and upper edges, along the last axis (False) or the first (True)
+_LOWER_EDGES = {False: np.s_[..., :-1], True: np.s_[:-1]}
+_UPPER_EDGES = {False: np.s_[..., 1:], True: np.s_[1:]}
+
+
 def _bin_masses(z, q, first_axis, out=None):
     """Mass of every bin between consecutive edges (``z``: the edges as z-scores), float32.
 
@@ -169,7 +190,7 @@ def _bin_masses(z, q, first_axis, out=None):
     run along the first axis (``first_axis``) or the last.  (All float32: ufuncs on mixed
     types cost a cast per call.)
     """
-    lo, hi = (np.s_[:-1], np.s_[1:]) if first_axis else (np.s_[..., :-1], np.s_[..., 1:])
+    lo, hi = _LOWER_EDGES[first_axis], _UPPER_EDGES[first_axis]
     w = np.copysign(q, z, out=q)
     half = np.copysign(np.float32(0.5), z)  # s - 0.5
     holds_mean = np.subtract(half[hi], half[lo])  # s_hi - s_lo: 1 in the mean's bin, else 0
@@ -181,14 +202,17 @@ def _few_rows_class_proba(weights, means, scales, n_classes):
     """The class masses ``sum_k w_k mass_k``, shape (n, C), for a few rows.
 
     The rows' own (n, K) layout, edges last; the same arithmetic as
-    :func:`_many_rows_class_proba`, element by element.
+    :func:`_many_rows_class_proba`, element by element, in few NumPy calls of the kinds
+    every prediction makes (no ``einsum``: a one-image prediction is bound by the calls).
     """
-    z = _padded_edges(n_classes) - means[..., None]  # (n, K, C + 1)
-    z *= (np.float32(1) / scales)[..., None]
+    z = _padded_edges(n_classes) - means[:, :, None]  # (n, K, C + 1)
+    z *= (np.float32(1) / scales)[:, :, None]
     mass = _bin_masses(z, _normal_tail(z), first_axis=False)
     # the K terms in their order, one float32 rounding per product and per sum (as the
-    # additions of _many_rows_class_proba: the same bits)
-    return np.einsum("nk,nkc->nc", weights, mass)
+    # additions of _many_rows_class_proba: the same bits); a reduction over an axis that is
+    # not the last adds whole rows of C one after the other, not pairwise
+    mass *= weights[:, :, None]
+    return np.add.reduce(mass, axis=1)
 
 
 def _component_masses(means, scales, n_classes, sparse):
@@ -257,11 +281,21 @@ def class_log_proba(weights, means, scales, n_classes):
         so that their ``exp`` sums to one per row.
     """
     weights, means, scales = (np.asarray(a, dtype=np.float32) for a in (weights, means, scales))
+    return _log(_class_proba(weights, means, scales, n_classes))
+
+
+def _class_proba(weights, means, scales, n_classes):
+    """The class masses of float32 (n, K) parameters, normalized per row."""
     if len(weights) <= _FEW_ROWS:
         proba = _few_rows_class_proba(weights, means, scales, n_classes)
     else:
         proba = _many_rows_class_proba(weights, means, scales, n_classes)
-    proba /= proba.sum(axis=1, keepdims=True)
+    proba /= np.add.reduce(proba, axis=1, keepdims=True)
+    return proba
+
+
+def _log(proba):
+    """``log`` in place; a mass of 0 (below float32's range) is ``-inf``, silently."""
     with np.errstate(divide="ignore"):
         return np.log(proba, out=proba)
 

@@ -2,12 +2,14 @@
 
 from numbers import Integral, Real
 
+import numpy as np
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseKerasClassifier
 from ._mixture_numpy import (
     class_log_proba_from_outputs,
+    class_proba_from_outputs,
     mixture_from_outputs,
     mixture_moments,
     sample_mixture,
@@ -18,6 +20,8 @@ from ._parameters import MDN_PARAMETERS
 # that build and train it; prediction uses the NumPy side and never imports TensorFlow.
 
 __all__ = ["MDNClassifier", "keras_custom_objects"]
+
+_TINY32 = np.finfo(np.float32).tiny
 
 
 def keras_custom_objects():
@@ -242,6 +246,28 @@ verbose, callbacks, steps_per_execution, jit_compile, strategy
         """
         return class_log_proba_from_outputs(outputs, self.n_components, self.sigma_floor,
                                             n_classes)
+
+    def head_proba_numpy(self, outputs, n_classes):
+        """Return the class probabilities with NumPy: the mixture's mass on each bin.
+
+        The masses themselves, floored at float32's smallest normal number (as
+        ``predict_log_proba`` floors their log), without a ``log`` and ``exp`` between.
+
+        Parameters
+        ----------
+        outputs : ndarray of shape (n_samples, 3 * n_components), float32
+            The raw head outputs.
+        n_classes : int
+            Number of classes.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), float32
+            Class probabilities.
+        """
+        proba = class_proba_from_outputs(outputs, self.n_components, self.sigma_floor,
+                                         n_classes)
+        return np.maximum(proba, _TINY32, out=proba)
 
     # ------------------------------------------------------------------ mixture outputs
     def mixture_params(self, X):
