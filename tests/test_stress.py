@@ -126,7 +126,9 @@ def test_a_diverging_candidate_fails_and_the_search_completes(data):
         FCNClassifier(epochs=1, **SMALL), {"learning_rate": [1e-3, 1e30]}, cv=2,
         error_score=np.nan,
     )
-    with pytest.warns(FitFailedWarning, match="Training diverged"):
+    # scikit-learn also says that a candidate's score is NaN
+    with pytest.warns(FitFailedWarning, match="Training diverged"), \
+            pytest.warns(UserWarning, match="test scores are non-finite"):
         search.fit(X, y)
     scores = search.cv_results_["mean_test_score"]
     assert np.isfinite(scores[0]) and np.isnan(scores[1])
