@@ -51,7 +51,7 @@ from sklearn.utils.validation import (
 from ._augmentation import augmenter
 from ._inference import NumpyNetwork, UnsupportedModel
 from ._novelty import MIN_ROWS as _NOVELTY_MIN_ROWS
-from ._novelty import PROBA, EntropyNovelty, NoveltyModel
+from ._novelty import PROBA, EntropyNovelty, NoveltyModel, entropy
 from ._parameters import SHARED_PARAMETERS
 from ._sampling import check_n_draws, inverse_cdf_draw
 from ._seeding import (
@@ -82,7 +82,6 @@ _FITTED_PRIVATE = ("_model", "_model_archive", "_network", "_network_stale", "_r
 _JIT_MIN_SAMPLES = 10_000
 # Log-probabilities are floored here, so predict_proba (their exp) never underflows to 0.
 _LOG_TINY = np.float32(np.log(np.finfo(np.float32).tiny))
-_TINY64 = np.finfo(np.float64).tiny
 
 _ACTIVATIONS = {"relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu", "linear"}
 # optimizer parameter -> class name in keras.optimizers
@@ -93,6 +92,12 @@ _OPTIMIZERS = {
     "rmsprop": "RMSprop",
     "sgd": "SGD",
 }
+
+def _floored_exp(log_proba, dtype=np.float32):
+    """Probabilities (in ``dtype``) from float32 log-probabilities floored at ``_LOG_TINY``:
+    what predict_proba returns, and what the uncertainty figures are computed from."""
+    return np.exp(np.maximum(log_proba, _LOG_TINY).astype(dtype, copy=False))
+
 
 def _finite_sum(X):
     with np.errstate(over="ignore", invalid="ignore"):
@@ -440,25 +445,29 @@ jit_compile, strategy
         )
 
     def _refresh_optimizer(self, n_classes, n_samples):
-        """Recompile a reused network when ``optimizer`` or ``learning_rate`` changed since.
+        """Recompile a reused network when ``optimizer``, ``learning_rate`` or
+        ``outlier_exposure`` (the loss) changed since.
 
         Training continues with the optimizer's state (e.g. Adam's moments) otherwise; the
         architecture (layers, ``l2``, ``dropout``) stays that of the network's first fit.
         """
-        current = self._keras_model().optimizer
-        # the loss too, when outlier_exposure was switched on, off or reweighted since
-        exposure = getattr(self._keras_model().loss, "weight_out", None)
+        model = self._keras_model()
+        optimizer_changed = type(model.optimizer) is not _optimizer_class(
+            self.optimizer
+        ) or not np.isclose(float(model.optimizer.learning_rate.numpy()), self.learning_rate,
+                            rtol=1e-6)
+        # the outlier-exposure loss's weight, None for the head's own loss
+        compiled = getattr(model.loss, "weight_out", None)
         wanted = None
         if self.outlier_exposure is not None:
             from ._outlier_exposure import loss_weights
 
             wanted = loss_weights(self.outlier_exposure)[1]
-        if type(current) is not _optimizer_class(self.optimizer) or not np.isclose(
-            float(current.learning_rate.numpy()), self.learning_rate, rtol=1e-6
-        ) or (exposure is None) != (wanted is None) or (
-            wanted is not None and not np.isclose(exposure, wanted)
-        ):
-            self._compile_model(self._keras_model(), n_classes, n_samples)
+        loss_changed = (compiled is None) != (wanted is None) or (
+            wanted is not None and not np.isclose(compiled, wanted)
+        )
+        if optimizer_changed or loss_changed:
+            self._compile_model(model, n_classes, n_samples)
 
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=True)
@@ -668,7 +677,7 @@ jit_compile, strategy
             rows = np.sort(rng.choice(len(X), novelty.max_rows, replace=False))
         if novelty.reads_proba:
             _, log_proba, features = self._forward_with_features(X[rows], novelty.layers)
-            features[PROBA] = self._proba_from_log(log_proba)
+            features[PROBA] = _floored_exp(log_proba, np.float64)
         else:  # the hidden layers only: no head to run
             _, features = self._network.forward(X[rows], keep=novelty.layers)
         self._novelty = novelty.fit(features, y[rows], random_state=rng)
@@ -854,7 +863,7 @@ jit_compile, strategy
             Class probabilities.
         """
         log_proba = np.asarray(self.head_log_proba_numpy(outputs, n_classes), dtype=np.float32)
-        return np.exp(np.maximum(log_proba, _LOG_TINY))
+        return _floored_exp(log_proba)
 
     def _has_numpy_head(self):
         return type(self).head_log_proba_numpy is not BaseKerasClassifier.head_log_proba_numpy
@@ -893,7 +902,7 @@ jit_compile, strategy
             self._make_predictor()  # model_ was handed out: its weights may have changed
         if self._network is None:
             if name == "proba":
-                return np.exp(np.maximum(self._runner.run("log_proba", X), _LOG_TINY))
+                return _floored_exp(self._runner.run("log_proba", X))
             return self._runner.run(name, X)
         outputs = self._numpy_forward(X)
         if name == "outputs":
@@ -960,10 +969,9 @@ jit_compile, strategy
         novelty = self.__dict__.get("_novelty")
         layers = novelty.layers if novelty is not None else ()
         outputs, log_proba, features = self._forward_with_features(X, layers)
-        proba = self._proba_from_log(log_proba)
+        proba = _floored_exp(log_proba, np.float64)
         result = Bunch(
-            # 0 * log(0) is 0: clip at the smallest positive double so no NaN appears.
-            entropy=-np.sum(proba * np.log(np.clip(proba, _TINY64, None)), axis=1),
+            entropy=entropy(proba),
             max_proba=proba.max(axis=1),
         )
         if novelty is not None:
@@ -976,11 +984,6 @@ jit_compile, strategy
             warnings.warn(f"novelty is unavailable: {reason}.", UserWarning, stacklevel=2)
         result.update(self._head_uncertainty(outputs))
         return result
-
-    @staticmethod
-    def _proba_from_log(log_proba):
-        """float64 probabilities from float32 log-probabilities, floored like predict_proba."""
-        return np.exp(np.maximum(log_proba, _LOG_TINY).astype(np.float64))
 
     def _head_uncertainty(self, outputs):
         """Further uncertainty figures of a head, from its raw outputs (none by default)."""

@@ -45,7 +45,7 @@ from sklearn.covariance import ledoit_wolf_shrinkage
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 
-__all__ = ["INPUT", "PROBA", "NoveltyModel", "EntropyNovelty"]
+__all__ = ["INPUT", "PROBA", "NoveltyModel", "EntropyNovelty", "entropy"]
 
 # Fewest rows fit() accepts: a few to fit the class statistics, a few to calibrate on.
 MIN_ROWS = 10
@@ -464,9 +464,20 @@ class NoveltyModel:
             Values in [0, 1]; about uniform on inputs like the training data, near 1 on
             inputs unlike it.
         """
-        t = self.statistic(activations)
-        ranks = np.searchsorted(self.calibration_statistic_, t, side="left")
-        return ranks / len(self.calibration_statistic_)
+        statistic = self.statistic(activations)  # checks that the model is fitted
+        return _calibrated_rank(self.calibration_statistic_, statistic)
+
+
+def entropy(proba):
+    """Entropy (nats) of each row of class probabilities (float64)."""
+    # 0 * log(0) is 0: clip at the smallest positive double so no NaN appears
+    return -np.sum(proba * np.log(np.clip(proba, np.finfo(np.float64).tiny, None)), axis=1)
+
+
+def _calibrated_rank(calibration_statistic, statistic):
+    """The share of the (sorted) calibration statistics below each of ``statistic``."""
+    ranks = np.searchsorted(calibration_statistic, statistic, side="left")
+    return ranks / len(calibration_statistic)
 
 
 def _calibration_rows(model, n_rows, random_state):
@@ -550,8 +561,7 @@ class EntropyNovelty:
                 f"activations[{PROBA!r}] must be a 2-D array of finite non-negative "
                 f"probabilities, got shape {P.shape}."
             )
-        # 0 * log(0) is 0: clip at the smallest positive double so no NaN appears
-        return -np.sum(P * np.log(np.clip(P, np.finfo(np.float64).tiny, None)), axis=1)
+        return entropy(P)
 
     def fit(self, activations, y=None, *, random_state=None):
         """Keep the sorted entropies of (up to ``max_calibration``) rows.
@@ -594,6 +604,4 @@ class EntropyNovelty:
         """
         if not hasattr(self, "calibration_statistic_"):
             raise NotFittedError("This EntropyNovelty is not fitted yet; call fit first.")
-        ranks = np.searchsorted(self.calibration_statistic_, self._entropy(activations),
-                                side="left")
-        return ranks / len(self.calibration_statistic_)
+        return _calibrated_rank(self.calibration_statistic_, self._entropy(activations))
