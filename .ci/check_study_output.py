@@ -6,8 +6,10 @@ message naming what is wrong.
 """
 
 import json
+import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import joblib
@@ -44,11 +46,27 @@ def main(folder):
     assert metrics["model_saved"] is True
     assert metrics["test_accuracy"] >= metrics["min_accuracy"] >= 0.9, metrics["test_accuracy"]
 
-    # The saved pipeline is the evaluated model: it scores what the report says on the sample.
+    # The saved model is a DigitNormalizer in front of the evaluated pipeline: that pipeline
+    # (model[1:]) scores what the report says on the sample; the whole reads image files and
+    # offers predict_uncertainty.
     model = joblib.load(folder / "model.joblib")
+    assert type(model).__name__ == "DigitPipeline", type(model)
+    assert type(model[0]).__name__ == "DigitNormalizer", model.steps
     X_test, y_test = load_mnist_sample("test", return_X_y=True)
-    accuracy = float((model.predict(X_test) == y_test).mean())
+    accuracy = float((model[1:].predict(X_test) == y_test).mean())
     assert abs(accuracy - metrics["test_accuracy"]) < 1e-9, (accuracy, metrics["test_accuracy"])
+    with tempfile.TemporaryDirectory() as tmp:
+        from PIL import Image
+
+        paths = []
+        for i in range(20):
+            path = os.path.join(tmp, f"digit{i}.png")
+            Image.fromarray(255 - X_test[i].reshape(28, 28)).resize((84, 84)).save(path)
+            paths.append(path)
+        read = model.predict(paths)
+        assert (read == y_test[:20]).mean() >= 0.8, (read, y_test[:20])
+        novelty = model.predict_uncertainty(paths)["novelty"]
+        assert novelty.shape == (20,) and (novelty < 0.99).mean() >= 0.8, novelty
     report = (folder / "classification_report.txt").read_text(encoding="utf-8")
     assert f"{accuracy:.4f}" in report or f"{accuracy:.2f}" in report, report
     print(f"skmnist run output checked: {len(figures)} figures, test accuracy {accuracy:.4f}")

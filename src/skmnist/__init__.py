@@ -11,11 +11,14 @@ __version__ = "0.1.0"
 __all__ = [
     "BaseKerasClassifier",
     "DigitNormalizer",
+    "DigitPipeline",
     "FCNClassifier",
     "MDNClassifier",
     "PixelScaler",
     "fetch_mnist",
     "load_mnist_sample",
+    "load_pretrained",
+    "make_digit_pipeline",
     "__version__",
 ]
 
@@ -23,11 +26,14 @@ __all__ = [
 _LAZY = {
     "BaseKerasClassifier": "skmnist._base",
     "DigitNormalizer": "skmnist.preprocessing",
+    "DigitPipeline": "skmnist.pipeline",
     "FCNClassifier": "skmnist.fcn",
     "MDNClassifier": "skmnist.mdn",
     "PixelScaler": "skmnist.preprocessing",
     "fetch_mnist": "skmnist.datasets",
     "load_mnist_sample": "skmnist.datasets",
+    "load_pretrained": "skmnist.pretrained",
+    "make_digit_pipeline": "skmnist.pipeline",
 }
 
 

@@ -61,6 +61,7 @@ from ._seeding import (
     seed_offset,
     seeded,
 )
+from .exceptions import PixelScaleWarning
 
 # TensorFlow is imported by the methods that build, train or (for heads without a NumPy
 # counterpart) run the Keras model, never at import: a saved estimator loads and predicts
@@ -76,7 +77,21 @@ __all__ = ["BaseKerasClassifier"]
 _STATE_LAYOUT = 1
 
 _FITTED_PRIVATE = ("_model", "_model_archive", "_network", "_network_stale", "_runner",
-                   "_novelty", "_novelty_unavailable")
+                   "_novelty", "_novelty_unavailable", "_fit_max")
+
+# Values from which fitting data look like raw pixel values rather than scaled features: MNIST's
+# 0-255, or the 0-16 of scikit-learn's 8x8 digits.
+_RAW_PIXEL_MAX = 16.0
+
+
+def _looks_like_raw_pixels(X):
+    """Non-negative whole numbers reaching at least 16: pixel values, not scaled features."""
+    top = float(X.max())
+    if top < _RAW_PIXEL_MAX or float(X.min()) < 0:
+        return False
+    rows = X[:: max(1, len(X) // 200)]  # a few hundred rows tell
+    return bool(np.all(rows == np.rint(rows)))
+
 
 # jit_compile="auto" compiles the training step with XLA from this many training samples on.
 _JIT_MIN_SAMPLES = 10_000
@@ -526,6 +541,17 @@ jit_compile, strategy
 
     def _validate_training_data(self, X, y, sample_weight, reset, classes):
         X, y = validate_data(self, X, y, reset=reset, dtype=np.float32, y_numeric=False)
+        if _looks_like_raw_pixels(X):
+            warnings.warn(
+                f"X looks like raw pixel values (whole numbers from 0 to {float(X.max()):g}): "
+                f"{type(self).__name__} trains poorly on unscaled pixels. Scale them to [0, 1] "
+                "first: make_pipeline(skmnist.PixelScaler(), "
+                f"{type(self).__name__}()).",
+                PixelScaleWarning,
+                stacklevel=4,
+            )
+        if reset:
+            self._fit_max = float(X.max())
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if reset:
@@ -786,6 +812,8 @@ jit_compile, strategy
         model = self.__dict__.get("_model")
         if model is None:
             data = self.__dict__.get("_model_archive")
+            if data is None and self.__dict__.get("_network") is not None:
+                return self._keras_model_from_network()
             if data is None:
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute 'model_'")
             from ._keras_archive import model_from_bytes
@@ -797,6 +825,27 @@ jit_compile, strategy
                 model = model_from_bytes(data)
             self.__dict__["_model"] = model
             del self.__dict__["_model_archive"]
+        return model
+
+    def _keras_model_from_network(self):
+        """Build the Keras model and give it the NumPy copy's weights (a network shipped
+        without its Keras archive, as skmnist.load_pretrained's, can still be trained)."""
+        from ._inference import weights_of
+
+        n_classes = len(self.classes_)
+        with self._strategy_scope():
+            model = self._build_model(self.n_features_in_, n_classes, None)
+            self._compile_model(model, n_classes, 1)
+        layers = dict(self._network.layers)
+        for layer in model.layers:
+            if layer.weights:
+                if layer.name not in layers:
+                    raise ValueError(
+                        f"The network's NumPy copy has no layer {layer.name!r} to rebuild the "
+                        "Keras model from."
+                    )
+                layer.set_weights(weights_of(layers[layer.name], layer))
+        self.__dict__["_model"] = model
         return model
 
     @model_.setter
@@ -819,7 +868,10 @@ jit_compile, strategy
         """
 
     def __sklearn_is_fitted__(self):
-        return "_model" in self.__dict__ or "_model_archive" in self.__dict__
+        # A network shipped as its NumPy copy alone (skmnist.load_pretrained) is fitted too:
+        # it predicts, and its Keras model is rebuilt from the copy when training resumes.
+        d = self.__dict__
+        return "_model" in d or "_model_archive" in d or d.get("_network") is not None
 
     def head_log_proba_numpy(self, outputs, n_classes):
         """Return class log-probabilities from the head's outputs, with NumPy.
@@ -990,6 +1042,19 @@ jit_compile, strategy
         return {}
 
     def _validate_predict_input(self, X):
+        X = self._validated_predict_rows(X)
+        fit_max = self.__dict__.get("_fit_max")
+        if fit_max is not None and fit_max <= 1.5 and float(X.max()) > 2 * _RAW_PIXEL_MAX:
+            warnings.warn(
+                f"X reaches {float(X.max()):g}, but {type(self).__name__} was fitted on values "
+                f"up to {fit_max:g}: X looks like raw 0-255 pixels. Scale them as for fitting, "
+                "e.g. with skmnist.PixelScaler() (or predict with the whole fitted pipeline).",
+                PixelScaleWarning,
+                stacklevel=3,
+            )
+        return X
+
+    def _validated_predict_rows(self, X):
         check_is_fitted(self)
         if (
             type(X) is np.ndarray

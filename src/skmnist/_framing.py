@@ -46,19 +46,48 @@ class FramingError(ValueError):
     """An image that cannot be framed (blank, too small, unreadable...)."""
 
 
-def read_image(path):
-    """Read an image file with Pillow as a NumPy array (grey, RGB or RGBA)."""
-    from PIL import Image, UnidentifiedImageError
+#: Largest image read, in pixels (width x height): a 40-megapixel photograph is read; a
+#: "decompression bomb" (a small file that unpacks into gigabytes) is refused before its
+#: pixels are decoded.
+MAX_PIXELS = 50_000_000
+
+
+def read_image(path, notes=None):
+    """Read an image file with Pillow as a NumPy array (grey, RGB or RGBA), as it is shown.
+
+    The EXIF orientation tag is applied (phones store photographs sideways and tag them so);
+    of a multi-frame file (animated GIF or PNG, multi-page TIFF) the first frame is read;
+    16-bit and floating-point images keep their precision; CMYK, palette and other modes
+    become RGB (RGBA where the file has transparency).  Files of more than
+    :data:`MAX_PIXELS` pixels are refused before decoding.  When ``notes`` is a list, what
+    was done that a reader should know (which frame, which rotation) is appended to it.
+    """
+    import warnings
+
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
-            image.load()
-            if image.mode in ("1", "L", "RGB", "RGBA"):
-                return np.asarray(image)
-            if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-                return np.asarray(image.convert("F"))
-            has_alpha = image.mode in ("LA", "PA", "RGBa", "La") or "transparency" in image.info
-            return np.asarray(image.convert("RGBA" if has_alpha else "RGB"))
+        with warnings.catch_warnings():
+            # Pillow warns, then raises, above its own limit; ours is checked below instead.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    raise FramingError(
+                        f"refused: {width}x{height} pixels is more than the "
+                        f"{MAX_PIXELS:,} read (a decompression bomb?)"
+                    )
+                n_frames = getattr(image, "n_frames", 1)
+                if n_frames > 1:
+                    image.seek(0)
+                    if notes is not None:
+                        notes.append(f"{n_frames} frames: the first is read")
+                orientation = image.getexif().get(0x0112, 1)
+                image.load()
+                if orientation not in (1, None) and notes is not None:
+                    notes.append(f"EXIF orientation {orientation} applied")
+                image = ImageOps.exif_transpose(image) or image
+                return _pixels(image)
     except FileNotFoundError:
         raise FramingError("no such file") from None
     except IsADirectoryError:
@@ -67,8 +96,20 @@ def read_image(path):
         raise FramingError("not an image file Pillow can read") from None
     except Image.DecompressionBombError as exc:
         raise FramingError(f"refused: {exc}") from None
-    except (OSError, ValueError, SyntaxError) as exc:  # truncated or corrupt image data
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:  # truncated or corrupt data
+        if isinstance(exc, FramingError):
+            raise
         raise FramingError(f"unreadable image ({exc})") from None
+
+
+def _pixels(image):
+    """A loaded Pillow image as an array of a mode :func:`to_grey` reads."""
+    if image.mode in ("1", "L", "RGB", "RGBA"):
+        return np.asarray(image)
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        return np.asarray(image.convert("F"))
+    has_alpha = image.mode in ("LA", "PA", "RGBa", "La") or "transparency" in image.info
+    return np.asarray(image.convert("RGBA" if has_alpha else "RGB"))
 
 
 def to_grey(image):
@@ -136,8 +177,29 @@ def otsu_threshold(values, bins=256):
     return float(edges[1:][np.argmax(between)])
 
 
+#: The facts of an image that its framing discards, in the order of
+#: :func:`image_statistics`'s array (see :mod:`skmnist._image_novelty`, which reads them).
+STATISTICS = (
+    "paper_noise",  # spread of the paper's grey levels, against the ink's contrast
+    "separability",  # Otsu's effectiveness: how cleanly two grey populations separate
+    "ink_share",  # share of the image's pixels that are ink
+    "kept_share",  # share of the ink kept once specks are dropped
+    "n_parts",  # connected pieces of ink kept
+    "fill",  # share of the ink's bounding box that is ink
+    "aspect",  # log of the ink's width over its height
+    "extent",  # share of the image that the ink's bounding box covers
+    "border",  # share of the image's border pixels that are ink
+    "stroke",  # the strokes' typical width against the ink's longer side
+)
+
+
 def ink_map(grey, ink="auto", threshold="otsu"):
     """Ink strength in [0, 1] (0: paper), the background cleared; ``grey`` as from to_grey."""
+    return analyse_ink(grey, ink, threshold)[0]
+
+
+def analyse_ink(grey, ink="auto", threshold="otsu"):
+    """The ink strength of :func:`ink_map` and the image's statistics (:data:`STATISTICS`)."""
     from scipy import ndimage
 
     lo, hi = float(grey.min()), float(grey.max())
@@ -158,20 +220,58 @@ def ink_map(grey, ink="auto", threshold="otsu"):
     contrast = float(strength.max())
     if contrast < MIN_CONTRAST:
         raise FramingError(
-            f"the image is blank: no {ink} ink differs from the background (contrast "
+            f"the image is blank: no ink differs from the paper (contrast "
             f"{contrast * 255:.1f} of 255 grey levels)"
         )
     strength = np.clip(strength / contrast, 0.0, 1.0)
     cut = otsu_threshold(strength) if threshold == "otsu" else float(threshold)
-    mask = strength > cut
-    labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
+    found = strength > cut
+    labels, n = ndimage.label(found, structure=np.ones((3, 3)))
+    mask, n_parts = found, n
     if n > 1:
         sizes = np.bincount(labels.ravel())[1:]
         keep = np.flatnonzero(sizes >= SPECK_FRACTION * sizes.max()) + 1
-        mask = np.isin(labels, keep)
+        mask, n_parts = np.isin(labels, keep), len(keep)
     # Grow the mask by one pixel, so strokes keep their antialiased rims.
-    mask = ndimage.binary_dilation(mask, structure=np.ones((3, 3)))
-    return np.where(mask, strength, 0.0)
+    grown = ndimage.binary_dilation(mask, structure=np.ones((3, 3)))
+    stats = _statistics(grey, strength, contrast, found, mask, grown, n_parts)
+    return np.where(grown, strength, 0.0), stats
+
+
+def _statistics(grey, strength, contrast, found, mask, grown, n_parts):
+    """What framing discards, as the array of :data:`STATISTICS` (float64)."""
+    from scipy import ndimage
+
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+    paper = ~ndimage.binary_dilation(found, structure=np.ones((3, 3)))
+    paper_noise = float(grey[paper].std()) / contrast if paper.sum() > 1 else 0.0
+    hist_total = strength.var()
+    upper = strength > otsu_threshold(strength)
+    between = (
+        upper.mean() * (1 - upper.mean())
+        * (strength[upper].mean() - strength[~upper].mean()) ** 2
+        if upper.any() and (~upper).any() else 0.0
+    )
+    border = np.concatenate([mask[0], mask[-1], mask[1:-1, 0], mask[1:-1, -1]])
+    ink = int(mask.sum())
+    # The strokes' width: twice the mean distance of ink pixels to the paper, at the
+    # strokes' middle (the distance transform's local maxima would be exact; the mean over
+    # all ink pixels is proportional for strokes of even width).
+    depth = ndimage.distance_transform_cdt(np.pad(mask, 1), metric="chessboard")[1:-1, 1:-1]
+    stroke = 2.0 * float(depth[mask].mean()) / max(height, width)
+    return np.array([
+        paper_noise,
+        float(between / hist_total) if hist_total > 0 else 0.0,
+        float(found.mean()),
+        ink / max(int(found.sum()), 1),
+        float(n_parts),
+        ink / float(height * width),
+        float(np.log(width / height)),
+        float(height * width) / mask.size,
+        float(border.mean()),
+        stroke,
+    ])
 
 
 def crop_to_ink(strength):
@@ -240,21 +340,26 @@ def centre_in_field(digit, field=FIELD, centre=CENTRE):
     return out
 
 
-def frame_image(image, *, ink="auto", threshold="otsu", deskew_digit=False):
-    """One image (array) in MNIST's framing: a (28, 28) float array, ink 1, paper 0."""
+def frame_image(image, *, ink="auto", threshold="otsu", deskew_digit=False, statistics=False):
+    """One image (array) in MNIST's framing: a (28, 28) float array, ink 1, paper 0.
+
+    With ``statistics=True``, also the image's :data:`STATISTICS` (what framing discards).
+    """
     grey = to_grey(image)
     if min(grey.shape) < MIN_SIDE:
         raise FramingError(
             f"the image is too small to hold a digit: {grey.shape[0]}x{grey.shape[1]} pixels "
             f"(at least {MIN_SIDE}x{MIN_SIDE})"
         )
-    strength = crop_to_ink(ink_map(grey, ink, threshold))
+    strength, stats = analyse_ink(grey, ink, threshold)
+    strength = crop_to_ink(strength)
     if deskew_digit:
         strength = deskew(strength)
     digit = fit_box(strength)
     if digit.sum() <= 0:  # a speck that the resampling wiped out
         raise FramingError("the image is blank: its ink vanished when scaled")
-    return centre_in_field(digit)
+    framed = centre_in_field(digit)
+    return (framed, stats) if statistics else framed
 
 
 def describe(index, item):
@@ -264,25 +369,41 @@ def describe(index, item):
     return f"image {index}"
 
 
-def frame_images(images, *, ink="auto", threshold="otsu", deskew_digit=False, errors="raise"):
+def frame_images(images, *, ink="auto", threshold="otsu", deskew_digit=False, errors="raise",
+                 statistics=None, notes=None):
     """Frame every image; return the (n, 28, 28) float array and ``{index: message}``.
 
     ``images`` is a sequence of arrays or file paths.  With ``errors="raise"`` the first
     failure raises (a ``FramingError``/``TypeError`` naming the image); otherwise a failed
-    image's frame is all zero and its message is collected.
+    image's frame is all zero and its message is collected.  ``statistics``, an array of
+    shape ``(n, len(STATISTICS))``, receives each image's statistics (NaN for a failed
+    one); ``notes``, a dict, receives ``{index: [what reading the file did]}``.
     """
     out = np.zeros((len(images), FIELD, FIELD))
     failures = {}
     for index, item in enumerate(images):
         try:
             if isinstance(item, (str, os.PathLike)):
-                item = read_image(item)
-            out[index] = frame_image(item, ink=ink, threshold=threshold, deskew_digit=deskew_digit)
+                said = []
+                item = read_image(item, notes=said)
+                if said and notes is not None:
+                    notes[index] = said
+            if statistics is None:
+                out[index] = frame_image(
+                    item, ink=ink, threshold=threshold, deskew_digit=deskew_digit
+                )
+            else:
+                out[index], statistics[index] = frame_image(
+                    item, ink=ink, threshold=threshold, deskew_digit=deskew_digit,
+                    statistics=True,
+                )
         except (FramingError, TypeError) as exc:
             message = f"{describe(index, images[index])}: {exc}"
             if errors == "raise":
                 raise type(exc)(message) from None
             failures[index] = message
+            if statistics is not None:
+                statistics[index] = np.nan
     return out, failures
 
 

@@ -325,6 +325,18 @@ class NumpyNetwork:
         return x
 
 
+def weights_of(converted, layer):
+    """The Keras weights of ``layer`` from its NumPy copy ``converted`` (inverse of _convert)."""
+    if isinstance(converted, _Conv2D):
+        kernel = converted.kernel.reshape(converted.kernel_shape)
+    elif isinstance(converted, _Dense):
+        kernel = converted.kernel
+    else:
+        raise UnsupportedModel(f"layer {layer.name!r} has weights its copy does not hold")
+    weights = [kernel] if converted.bias is None else [kernel, converted.bias]
+    return [np.asarray(w, dtype=np.float32) for w in weights]
+
+
 #: Every type a NumPy copy of a network is made of (trusted by skmnist.persistence.load).
 PERSISTED_TYPES = (NumpyNetwork, _Dense, _ActivationOnly, _Reshape, _Flatten, _Rescaling,
                    _Conv2D, _MaxPool2D)

@@ -8,6 +8,7 @@ import sys
 import time
 
 from . import __version__
+from ._novelty import NOVELTY_FLAG
 from ._parameters import MDN_PARAMETERS, SHARED_PARAMETERS
 from .report import ReportFolder
 from .study import ORIGINAL_L2, STEPS
@@ -119,36 +120,33 @@ def _build_parser():
     return parser
 
 
-# Where ``skmnist predict`` looks for a model: what ``skmnist run`` saves by default.
+# What ``skmnist run`` saves by default (named in messages and help).
 DEFAULT_MODEL = os.path.join("skmnist-output", "model.joblib")
-# Novelty above this flags an image as unlike the digits the model learned (about 1% of
-# ordinary digits score higher; see the user guide's novelty page).
-NOVELTY_FLAG = 0.99
 
 
 def _add_predict_parser(sub):
     predict = sub.add_parser(
         "predict",
-        help="read the digit in each image file with a saved model",
+        help="read the digit in each image file (the shipped model, or a saved one)",
         description="Read the digit in each image file (PNG, JPEG or anything Pillow reads; "
-        "any size, colour or grey, dark ink on light paper or light on dark): each image is "
-        "put into MNIST's framing (skmnist.DigitNormalizer) and classified. Prints one line "
-        "per file: the file, the predicted digit, its probability and the image's novelty "
-        f"(above {NOVELTY_FLAG}, the line says the image does not look like a handwritten "
-        "digit). Files that cannot be "
-        "read or hold no digit are reported on stderr, the others still predicted. Exit "
-        "status: 0 every file predicted, 1 the model cannot be loaded (nothing predicted), "
-        "2 bad arguments, 3 some files could not be read (the others predicted).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        "any size, colour or grey, dark ink on light paper or light on dark; EXIF rotation "
+        "applied): each image is put into MNIST's framing (skmnist.DigitNormalizer) and "
+        "classified, by default with the model that ships with skmnist. Prints one line per "
+        "file: the file, the predicted digit, its probability and the image's novelty (above "
+        f"{NOVELTY_FLAG}, the line says the image does not look like a handwritten digit). "
+        "Files that cannot be read or hold no digit are reported on stderr, the others still "
+        "predicted. Exit status: 0 every file predicted, 1 the model cannot be loaded "
+        "(nothing predicted), 2 bad arguments, 3 some files could not be read (the others "
+        "predicted).",
     )
     predict.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
     predict.add_argument(
-        "--model", default=DEFAULT_MODEL,
-        help="a fitted model saved with joblib: the model.joblib that 'skmnist run' writes "
-        "in its --output folder, or any fitted scikit-learn classifier or pipeline that takes "
-        "MNIST's 784 pixels (grey levels 0-255); a pipeline that starts with a "
-        "DigitNormalizer frames the images with its settings. Load only files you trust: "
-        "unpickling runs code",
+        "--model", default=None,
+        help="a fitted model saved with joblib or skops, e.g. the "
+        f"{DEFAULT_MODEL} that 'skmnist run' writes, or any fitted scikit-learn classifier "
+        "or pipeline that takes MNIST's 784 pixels (grey levels 0-255); a pipeline that starts "
+        "with a DigitNormalizer frames the images with its settings. Load only joblib files "
+        "you trust: unpickling runs code. Default: the shipped model (skmnist.load_pretrained)",
     )
     predict.add_argument(
         "--ink", choices=["auto", "dark", "light"], default=None,
@@ -315,70 +313,61 @@ def _load_model(path):
     return model, normalizer
 
 
-def _novelty(model, X):
-    """Each row's novelty, or None when the model has none (not an skmnist network, or one
-    saved without novelty statistics)."""
-    import warnings
+def _verdict(novelty, statistics):
+    """The line's ending for an image of this novelty (and framing statistics)."""
+    from ._framing import STATISTICS
 
-    from sklearn.pipeline import Pipeline
-
-    clf, Z = model, X
-    if isinstance(model, Pipeline):
-        clf = model[-1]
-        Z = model[:-1].transform(X) if len(model) > 1 else X
-    if not hasattr(clf, "predict_uncertainty"):
-        return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "novelty is unavailable": None below
-        return clf.predict_uncertainty(Z).get("novelty")
+    if novelty is None:
+        return ""
+    text = f", novelty {novelty:.3f}"
+    if novelty > NOVELTY_FLAG:
+        text += ": does not look like a handwritten digit"
+        parts = statistics[STATISTICS.index("n_parts")] if statistics is not None else 0
+        if parts >= 2:
+            text += f" ({parts:.0f} separate marks: one digit per image)"
+    return text
 
 
 def predict(args, out=None, err=None):
     """``skmnist predict``: print each image's digit and probability; return the exit status."""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
-    import numpy as np
-
-    from ._framing import frame_images
+    from .pipeline import as_digit_pipeline
 
     try:
-        model, params = _load_model(args.model)
+        if args.model is None:
+            from .pretrained import load_pretrained
+
+            model, params = load_pretrained(), {}
+        else:
+            model, params = _load_model(args.model)
     except ValueError as exc:
         print(f"skmnist: error: {exc}", file=err)
         return 1
-    framing = {"ink": "auto", "threshold": "otsu", "deskew": False}
-    for name in framing:  # the command line's, else the model's normalizer's, else defaults
-        framing[name] = next(
-            v for v in (getattr(args, name), params.get(name), framing[name]) if v is not None
-        )
-    framed, failures = frame_images(
-        args.images, ink=framing["ink"], threshold=framing["threshold"],
-        deskew_digit=framing["deskew"], errors="zero",
+    framing = {"ink": args.ink, "threshold": args.threshold, "deskew": args.deskew}
+    reader = as_digit_pipeline(
+        model, **{**params, **{k: v for k, v in framing.items() if v is not None}}
     )
-    for index in sorted(failures):
-        message = failures[index].split(": ", 1)[1]
-        print(f"skmnist: error: {args.images[index]}: {message}", file=err)
-    good = [i for i in range(len(args.images)) if i not in failures]
-    if good:
-        X = np.rint(framed[good].reshape(len(good), -1) * 255).astype(np.uint8)
-        try:
-            proba = model.predict_proba(X)
-        except (ValueError, TypeError) as exc:
-            print(f"skmnist: error: the model cannot read MNIST's 784 pixels: {exc}", file=err)
-            return 1
-        best = proba.argmax(axis=1)
-        novelty = _novelty(model, X)
-        for row, index in enumerate(good):
-            label = model.classes_[best[row]]
-            verdict = ""
-            if novelty is not None:
-                verdict = f", novelty {novelty[row]:.3f}"
-                if novelty[row] > NOVELTY_FLAG:
-                    verdict += ": does not look like a handwritten digit"
-            print(f"{args.images[index]}: {label} (probability {proba[row, best[row]]:.3f}"
-                  f"{verdict})", file=out)
+    try:
+        result = reader.read(list(args.images))
+    except (ValueError, TypeError) as exc:
+        print(f"skmnist: error: the model cannot read MNIST's 784 pixels: {exc}", file=err)
+        return 1
+    novelty = result.uncertainty.get("novelty")
+    for index, path in enumerate(args.images):
+        if index in result.errors:
+            message = result.errors[index].split(": ", 1)[1]
+            print(f"skmnist: error: {path}: {message}", file=err)
+            continue
+        best = int(result.proba[index].argmax())
+        notes = "".join(f"; {note}" for note in result.notes.get(index, []))
+        verdict = _verdict(
+            None if novelty is None else float(novelty[index]), result.statistics[index]
+        )
+        print(f"{path}: {result.predicted[index]} (probability "
+              f"{result.proba[index, best]:.3f}{verdict}){notes}", file=out)
     out.flush()
-    return 3 if failures else 0
+    return 3 if result.errors else 0
 
 
 def main(argv=None):

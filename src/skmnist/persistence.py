@@ -52,9 +52,11 @@ def trusted_types():
     from . import _inference, _novelty
     from .fcn import FCNClassifier
     from .mdn import MDNClassifier
+    from .pipeline import DigitPipeline
     from .preprocessing import DigitNormalizer, PixelScaler
 
-    types = [FCNClassifier, MDNClassifier, DigitNormalizer, PixelScaler, _novelty.NoveltyModel,
+    types = [FCNClassifier, MDNClassifier, DigitNormalizer, PixelScaler, DigitPipeline,
+             _novelty.NoveltyModel,
              _novelty.EntropyNovelty, *_inference.PERSISTED_TYPES]
     return sorted(_type_name(t) for t in types)
 

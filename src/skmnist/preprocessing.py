@@ -16,6 +16,7 @@ from sklearn.utils.validation import (
 )
 
 from ._memory import aligned_empty
+from .exceptions import PixelScaleWarning
 
 __all__ = ["DigitNormalizer", "PixelScaler"]
 
@@ -241,6 +242,16 @@ class PixelScaler(TransformerMixin, BaseEstimator):
                     f"[0, {self.max_value:g}]; found {' and '.join(found)}. Set "
                     "max_value to the data's white level, or clip=True to clip "
                     "out-of-range values."
+                )
+        if X.dtype.kind == "f" and self.max_value > 1:
+            top = float(X.max())
+            if 0 < top <= 1:
+                warnings.warn(
+                    f"{name}: X looks already scaled (float pixels, max {top:.3g} <= 1), "
+                    f"and is divided by max_value={self.max_value:g} again. Pass the raw "
+                    "pixels (0-255), or set max_value=1.0 for pixels already in [0, 1].",
+                    PixelScaleWarning,
+                    stacklevel=3,
                 )
         return X, image_shape, owned
 
@@ -562,27 +573,59 @@ class DigitNormalizer(TransformerMixin, BaseEstimator):
         Xt : ndarray of shape (n_samples, 784)
             The framed digits, grey levels 0 (paper) to 255 (strongest ink), of `dtype`.
         """
+        framed = self._frame(X, statistics=False)
+        if framed.errors:
+            warnings.warn(
+                f"{len(framed.errors)} of {len(framed.data)} images could not be framed and "
+                "are all zero: " + "; ".join(framed.errors.values()),
+                UserWarning,
+                stacklevel=2,
+            )
+        return framed.data
+
+    def frame(self, X):
+        """Frame each image and say what framing found: pixels, statistics, errors, notes.
+
+        What :meth:`transform` does, without raising or warning for bad images (whatever
+        `errors` says), and with what framing discards: the image-level statistics that
+        :class:`skmnist.pipeline.DigitPipeline` reads to tell a digit from other pictures.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays or file paths
+            The images (see Notes in the class docstring).
+
+        Returns
+        -------
+        result : Bunch
+            - ``data``: ndarray of shape (n_samples, 784), as :meth:`transform` returns
+              (all zero for an image that could not be framed);
+            - ``statistics``: ndarray of shape (n_samples, n_statistics), float64, the
+              facts of each image that framing discards (NaN for a failed image);
+            - ``errors``: dict of index to message, the images that could not be framed;
+            - ``notes``: dict of index to a list of messages, what reading a file did
+              (EXIF orientation applied, the first frame of several read).
+        """
+        return self._frame(X, statistics=True)
+
+    def _frame(self, X, statistics):
         self._validate_params()
-        from ._framing import frame_images
+        from sklearn.utils import Bunch
+
+        from ._framing import STATISTICS, frame_images
 
         images = self._images(X)
         if isinstance(images, np.ndarray) and images.ndim == 2:
             images = images.reshape(len(images), *self._flat_shape(images.shape[1]))
+        stats = np.full((len(images), len(STATISTICS)), np.nan) if statistics else None
+        notes = {}
         framed, failures = frame_images(
             images, ink=self.ink, threshold=self.threshold, deskew_digit=self.deskew,
-            errors=self.errors,
+            errors=self.errors if not statistics else "zero", statistics=stats, notes=notes,
         )
-        if failures:
-            warnings.warn(
-                f"{len(failures)} of {len(images)} images could not be framed and are all "
-                "zero: " + "; ".join(failures.values()),
-                UserWarning,
-                stacklevel=2,
-            )
         Xt = framed.reshape(len(framed), -1) * 255.0
-        if self.dtype == "uint8":
-            return np.rint(Xt).astype(np.uint8)
-        return Xt.astype(np.float32)
+        Xt = np.rint(Xt).astype(np.uint8) if self.dtype == "uint8" else Xt.astype(np.float32)
+        return Bunch(data=Xt, statistics=stats, errors=failures, notes=notes)
 
     def _images(self, X):
         """The input as an array of images or flat rows, or a list of images and paths."""

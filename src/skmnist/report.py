@@ -271,7 +271,12 @@ def write_report(result, folder, *, total_seconds=None, dpi=110):
         if result.keep_model:
             import joblib
 
-            joblib.dump(result.model, os.path.join(folder, "model.joblib"))
+            from .pipeline import as_digit_pipeline
+
+            # The evaluated pipeline behind a DigitNormalizer: the saved model reads a
+            # person's image files too, and offers predict_uncertainty (model[1:] is the
+            # evaluated pipeline itself, which scores what the report says).
+            joblib.dump(as_digit_pipeline(result.model), os.path.join(folder, "model.joblib"))
             files.append("model.joblib")
 
     _write_text(os.path.join(folder, "index.html"), _render(result, images, total_seconds))
