@@ -15,7 +15,16 @@ this module and names what it needs itself.
 from skmnist import _base as base
 from skmnist import _training_data as training_data
 from skmnist._augmentation import STANDARD_AUGMENTATION, make_augmenter, resolve_augmentation
-from skmnist._framing import CENTRE, FramingError, frame_image, otsu_threshold, skew
+from skmnist._framing import (
+    CENTRE,
+    STATISTICS,
+    FramingError,
+    frame_image,
+    otsu_threshold,
+    read_image,
+    skew,
+)
+from skmnist._image_novelty import ImageNovelty
 from skmnist._memory import aligned_empty, is_aligned
 from skmnist._mixture import (
     DiscretizedMixtureNLL,
@@ -44,10 +53,12 @@ __all__ = [
     "CENTRE",
     "MIN_ROWS",
     "SHARED_PARAMETERS",
+    "STATISTICS",
     "STANDARD_AUGMENTATION",
     "DiscretizedMixtureNLL",
     "EntropyNovelty",
     "FramingError",
+    "ImageNovelty",
     "MixtureAccuracy",
     "MixtureDensityNLL",
     "MixtureHeadKernel",
@@ -60,6 +71,7 @@ __all__ = [
     "class_log_proba",
     "density_log_prob",
     "frame_image",
+    "read_image",
     "gradient_registry",
     "image_statistics",
     "initial_head_bias",

@@ -1,7 +1,6 @@
 """``skmnist predict IMAGE...``: digits in image files read by a saved model."""
 
 import io
-import os
 import re
 
 import joblib
@@ -12,7 +11,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 
 from skmnist import DigitNormalizer, FCNClassifier, PixelScaler
-from skmnist.cli import DEFAULT_MODEL, main, predict
+from skmnist.cli import main, predict
 from skmnist.datasets import load_mnist_sample
 
 
@@ -60,8 +59,9 @@ def run_predict(argv):
 
 LINE = re.compile(
     r"^(?P<path>.+): (?P<digit>\d+) \(probability (?P<proba>[0-9.]+)"
-    r"(?:, novelty (?P<novelty>[0-9.]+)(?P<flag>: does not look like a handwritten digit)?)?"
-    r"\)$"
+    r"(?:, novelty (?P<novelty>[0-9.]+)(?P<flag>: does not look like a handwritten digit"
+    r"(?: \(\d+ separate marks: one digit per image\))?)?)?"
+    r"\)(?P<notes>(?:; [^;]+)*)$"
 )
 
 
@@ -121,21 +121,24 @@ def test_missing_or_bad_model(images, tmp_path, monkeypatch, capsys):
     joblib.dump({"not": "a model"}, tmp_path / "dict.joblib")
     rc, printed, err = run_predict([paths[0], "--model", str(tmp_path / "dict.joblib")])
     assert rc == 1 and "not a fitted classifier" in err
-    # The default: what ``skmnist run`` saves, relative to the working folder.
-    monkeypatch.chdir(tmp_path)
-    assert main(["predict", paths[0]]) == 1
-    assert DEFAULT_MODEL in capsys.readouterr().err
-    assert "skmnist run" in DEFAULT_MODEL or os.path.basename(DEFAULT_MODEL) == "model.joblib"
 
 
-def test_default_model_path_is_found(model_path, images, tmp_path, monkeypatch):
-    paths, _ = images
-    folder = tmp_path / os.path.dirname(DEFAULT_MODEL)
-    folder.mkdir(parents=True)
-    (folder / "model.joblib").write_bytes(model_path.read_bytes())
+def test_the_shipped_model_is_the_default(images, tmp_path, monkeypatch):
+    # No --model: the model that ships inside the package reads the images, wherever the
+    # command runs (no skmnist-output/ folder needed), and agrees with load_pretrained.
+    from skmnist import load_pretrained
+
+    paths, labels = images
     monkeypatch.chdir(tmp_path)
-    rc, printed, err = run_predict([paths[0]])
-    assert rc == 0 and list(parse(printed)) == [paths[0]]
+    rc, printed, err = run_predict(list(paths))
+    assert rc == 0, err
+    lines = parse(printed)
+    assert list(lines) == list(paths)
+    predicted = np.array([lines[p][0] for p in paths])
+    assert (predicted == labels).mean() >= 0.9
+    proba = load_pretrained().predict_proba(list(paths))
+    for row, path in enumerate(paths):
+        assert lines[path][1] == pytest.approx(proba[row].max(), abs=5e-4)
 
 
 def test_a_pipeline_with_its_own_normalizer_frames_with_its_settings(sample, images, tmp_path):

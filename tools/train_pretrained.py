@@ -1,7 +1,7 @@
 """Train the model that ships inside the package (``skmnist.load_pretrained``).
 
 Step 1, ``fit``: the pipeline ``DigitNormalizer -> PixelScaler -> FCNClassifier`` with the
-convolutional trunk, ``augmentation="standard"`` and ``outlier_exposure=0.5`` is fitted on the
+convolutional trunk, dropout and ``augmentation="standard"`` is fitted on the
 60,000 official MNIST training images (read, MD5-verified, from the data home), with a fixed
 seed, and kept as a joblib file in a work folder (the full estimator, Keras model included).
 
@@ -14,7 +14,7 @@ its accuracy on the official test set are recorded in the JSON, which the loader
 Usage::
 
     SKMNIST_DATA=../shared/data/mnist python tools/train_pretrained.py [--work DIR]
-        [--epochs 30] [--quick] [--only fit|export]
+        [--epochs 40] [--quick] [--only fit|export]
 
 ``--quick`` fits on the embedded sample for one epoch and exports to the work folder (a
 smoke test of the script; it never touches the package's files).  Rebuilding with the same
@@ -35,14 +35,15 @@ REPO = Path(__file__).resolve().parents[1]
 PACKAGE_DATA = REPO / "src" / "skmnist" / "data"
 
 #: The shipped network.  The convolutional trunk is the estimators' most accurate option;
-#: augmentation makes it read other hands and framings (benchmarks/results/other_digits.json);
-#: outlier exposure makes its entropy a strong novelty score (outlier_exposure.json).
+#: augmentation makes it read other hands and framings (benchmarks/results/other_digits.json).
+#: Not outlier exposure: with this trunk, dropout and augmentation, outlier_exposure=0.5 for
+#: 30 epochs reached only 98.22% on MNIST test (a first run of this script); novelty comes
+#: from the hidden layer's density and from the image itself (skmnist.pipeline).
 NETWORK = {
     "conv_filters": (32, 64),
     "dropout": 0.25,
     "augmentation": "standard",
-    "outlier_exposure": 0.5,
-    "epochs": 30,
+    "epochs": 40,
     "random_state": 0,
 }
 

@@ -24,6 +24,14 @@ def _final_has(name):
     return lambda self: hasattr(self._final_estimator, name)
 
 
+def _has_uncertainty(self):
+    # the final network's, or at least the image's own when a DigitNormalizer frames it
+    final = self._final_estimator
+    return hasattr(final, "predict_uncertainty") or (
+        self._normalizer() is not None and hasattr(final, "predict_proba")
+    )
+
+
 class DigitPipeline(Pipeline):
     """A Pipeline that reads digit images and says when an image is not a digit.
 
@@ -72,7 +80,7 @@ class DigitPipeline(Pipeline):
         first = self.steps[0][1]
         return first if isinstance(first, DigitNormalizer) else None
 
-    @available_if(_final_has("predict_uncertainty"))
+    @available_if(_has_uncertainty)
     def predict_uncertainty(self, X):
         """Return the final network's uncertainty figures, with the image's novelty.
 
