@@ -260,6 +260,7 @@ def test_the_shipped_model_reads_digits_and_flags_a_photograph(sample):
     assert load_pretrained() is not model  # a new one at every call
 
 
+@pytest.mark.slow
 def test_the_shipped_model_needs_no_tensorflow(run_python):
     result = run_python(
         """
@@ -295,6 +296,7 @@ def test_the_shipped_pickle_may_only_name_skmnist_and_numpy_types():
         _build(pickle.dumps({"format": 1, "x": os.system}))
 
 
+@pytest.mark.slow
 def test_the_shipped_network_can_be_trained_further(sample):
     # Shipped as its NumPy copy: the Keras model is rebuilt from it, with the same outputs,
     # and training resumes from it.
