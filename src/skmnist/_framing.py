@@ -190,6 +190,7 @@ STATISTICS = (
     "extent",  # share of the image that the ink's bounding box covers
     "border",  # share of the image's border pixels that are ink
     "stroke",  # the strokes' typical width against the ink's longer side
+    "side_by_side",  # tall pieces of ink side by side, apart (2 for "12")
 )
 
 
@@ -227,21 +228,40 @@ def analyse_ink(grey, ink="auto", threshold="otsu"):
     cut = otsu_threshold(strength) if threshold == "otsu" else float(threshold)
     found = strength > cut
     labels, n = ndimage.label(found, structure=np.ones((3, 3)))
-    mask, n_parts = found, n
+    mask, keep = found, np.arange(1, n + 1)
     if n > 1:
         sizes = np.bincount(labels.ravel())[1:]
         keep = np.flatnonzero(sizes >= SPECK_FRACTION * sizes.max()) + 1
-        mask, n_parts = np.isin(labels, keep), len(keep)
+        mask = np.isin(labels, keep)
     # Grow the mask by one pixel, so strokes keep their antialiased rims.
     grown = ndimage.binary_dilation(mask, structure=np.ones((3, 3)))
-    stats = _statistics(grey, strength, contrast, found, mask, grown, n_parts)
+    boxes = [box for i, box in enumerate(ndimage.find_objects(labels), 1) if i in set(keep)]
+    stats = _statistics(grey, strength, contrast, found, mask, grown, boxes)
     return np.where(grown, strength, 0.0), stats
 
 
-def _statistics(grey, strength, contrast, found, mask, grown, n_parts):
+def _side_by_side(boxes):
+    """How many tall pieces of ink stand apart, left to right: 1 for a digit (the pieces of
+    a broken 5 or 4 overlap in their columns), 2 for "12", 0 for none."""
+    heights = [box[0].stop - box[0].start for box in boxes]
+    if not heights:
+        return 0
+    tall = sorted(
+        (box[1].start, box[1].stop) for box, h in zip(boxes, heights) if h >= 0.5 * max(heights)
+    )
+    groups, right = 0, -1
+    for left, stop in tall:
+        if left >= right:  # starts right of every column so far: a new group
+            groups += 1
+        right = max(right, stop)
+    return groups
+
+
+def _statistics(grey, strength, contrast, found, mask, grown, boxes):
     """What framing discards, as the array of :data:`STATISTICS` (float64)."""
     from scipy import ndimage
 
+    n_parts = len(boxes)
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
     paper = ~ndimage.binary_dilation(found, structure=np.ones((3, 3)))
@@ -271,6 +291,7 @@ def _statistics(grey, strength, contrast, found, mask, grown, n_parts):
         float(height * width) / mask.size,
         float(border.mean()),
         stroke,
+        float(_side_by_side(boxes)),
     ])
 
 

@@ -37,7 +37,7 @@ _LEVELS = np.linspace(0.0, 1.0, 201)
 #: Which way each statistic of :data:`~skmnist._framing.STATISTICS` is unusual: +1 only when
 #: high (a noisy background, many pieces of ink), -1 only when low (grey levels that do not
 #: separate, ink lost as specks), 0 both ways (shape and size of the ink).
-_SIDES = np.array([+1, -1, 0, -1, +1, 0, 0, +1, +1, 0])
+_SIDES = np.array([+1, -1, 0, -1, +1, 0, 0, +1, +1, 0, +1])
 
 
 def _normal_scores(values, quantiles):

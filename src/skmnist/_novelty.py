@@ -49,9 +49,6 @@ __all__ = ["INPUT", "PROBA", "NoveltyModel", "EntropyNovelty", "entropy"]
 
 # Fewest rows fit() accepts: a few to fit the class statistics, a few to calibrate on.
 MIN_ROWS = 10
-#: Novelty above this flags an input as unlike the digits the model learned (about 1% of
-#: ordinary digits score higher; see the user guide's novelty page).
-NOVELTY_FLAG = 0.99
 # Rows scored per block: bounds the (rows, views, classes, units) float32 array scoring builds
 # (8192 rows x 400 values for the default 20-unit layer: 13 MB).
 _SCORE_BLOCK = 8192

@@ -38,3 +38,8 @@ SHARED_PARAMETERS = {
 
 #: The mixture density head's own parameters (:class:`skmnist.MDNClassifier`).
 MDN_PARAMETERS = {"n_components": 10, "sigma_floor": 1e-2, "objective": "discretized"}
+
+#: Novelty above this flags an input as unlike the digits the model learned (about 1% of
+#: ordinary digits score higher; see the user guide's novelty page): the line that
+#: ``skmnist predict``, the server and :class:`skmnist.DigitPipeline`'s users draw.
+NOVELTY_FLAG = 0.99

@@ -8,8 +8,7 @@ import sys
 import time
 
 from . import __version__
-from ._novelty import NOVELTY_FLAG
-from ._parameters import MDN_PARAMETERS, SHARED_PARAMETERS
+from ._parameters import MDN_PARAMETERS, NOVELTY_FLAG, SHARED_PARAMETERS
 from .report import ReportFolder
 from .study import ORIGINAL_L2, STEPS
 
@@ -313,19 +312,21 @@ def _load_model(path):
     return model, normalizer
 
 
-def _verdict(novelty, statistics):
-    """The line's ending for an image of this novelty (and framing statistics)."""
+def _line(path, label, probability, novelty, statistics):
+    """One image's line: its digit, probability and novelty, or why there is no one digit."""
     from ._framing import STATISTICS
 
-    if novelty is None:
-        return ""
-    text = f", novelty {novelty:.3f}"
-    if novelty > NOVELTY_FLAG:
-        text += ": does not look like a handwritten digit"
-        parts = statistics[STATISTICS.index("n_parts")] if statistics is not None else 0
-        if parts >= 2:
-            text += f" ({parts:.0f} separate marks: one digit per image)"
-    return text
+    apart = statistics[STATISTICS.index("side_by_side")] if statistics is not None else 1
+    if novelty is not None and novelty > NOVELTY_FLAG and apart >= 2:
+        # Not a guess: the reader sees several marks side by side, as in "12".
+        return (f"{path}: no single digit: {apart:.0f} marks side by side (several digits?); "
+                "crop one digit per image")
+    text = f"{path}: {label} (probability {probability:.3f}"
+    if novelty is not None:
+        text += f", novelty {novelty:.3f}"
+        if novelty > NOVELTY_FLAG:
+            text += ": does not look like a handwritten digit"
+    return text + ")"
 
 
 def predict(args, out=None, err=None):
@@ -359,13 +360,13 @@ def predict(args, out=None, err=None):
             message = result.errors[index].split(": ", 1)[1]
             print(f"skmnist: error: {path}: {message}", file=err)
             continue
-        best = int(result.proba[index].argmax())
         notes = "".join(f"; {note}" for note in result.notes.get(index, []))
-        verdict = _verdict(
-            None if novelty is None else float(novelty[index]), result.statistics[index]
+        line = _line(
+            path, result.predicted[index], float(result.proba[index].max()),
+            None if novelty is None else float(novelty[index]),
+            None if result.statistics is None else result.statistics[index],
         )
-        print(f"{path}: {result.predicted[index]} (probability "
-              f"{result.proba[index, best]:.3f}{verdict}){notes}", file=out)
+        print(line + notes, file=out)
     out.flush()
     return 3 if result.errors else 0
 

@@ -14,7 +14,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch
 from sklearn.utils.metaestimators import available_if
 
-from ._novelty import NOVELTY_FLAG
+from ._parameters import NOVELTY_FLAG
 from .preprocessing import DigitNormalizer
 
 __all__ = ["NOVELTY_FLAG", "DigitPipeline", "make_digit_pipeline"]
