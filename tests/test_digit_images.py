@@ -362,3 +362,45 @@ def test_a_saved_pipeline_given_scaled_pixels_warns(sample):
     loaded = pickle.loads(buffer.getvalue())
     with pytest.warns(PixelScaleWarning):
         loaded.predict(X[:5] / 255.0)
+
+
+# ------------------------------------------------------------------ the command line
+def _typed(text, size=(160, 100)):
+    import os
+
+    import matplotlib
+    from PIL import ImageDraw, ImageFont
+
+    path = os.path.join(matplotlib.get_data_path(), "fonts", "ttf", "DejaVuSans.ttf")
+    image = Image.new("L", size, 255)
+    ImageDraw.Draw(image).text((20, 10), text, font=ImageFont.truetype(path, 60), fill=0)
+    return image
+
+
+def test_side_by_side_counts_separate_tall_marks():
+    side = STATISTICS.index("side_by_side")
+    counts = {text: frame_image(np.asarray(_typed(text)), statistics=True)[1][side]
+              for text in ("12", "5", "4", "83", "7")}
+    assert counts == {"12": 2, "5": 1, "4": 1, "83": 2, "7": 1}
+
+
+def test_skmnist_predict_answers_flags_and_refuses_to_guess(tmp_path, capsys):
+    import matplotlib.cbook
+
+    from skmnist.cli import main
+
+    _typed("12").save(tmp_path / "twelve.png")
+    _typed("7", size=(90, 100)).save(tmp_path / "seven.png")
+    photo = matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
+    Image.new("L", (50, 50), 255).save(tmp_path / "blank.png")
+    files = [str(tmp_path / "seven.png"), str(photo), str(tmp_path / "twelve.png"),
+             str(tmp_path / "blank.png")]
+    assert main(["predict", *files]) == 3  # the blank page could not be read as a digit
+    out, err = capsys.readouterr()
+    seven, face, twelve = out.splitlines()
+    assert seven.startswith(f"{files[0]}: 7 (probability ") and "does not look" not in seven
+    assert face.startswith(f"{files[1]}: ") and "does not look like a handwritten digit" in face
+    assert twelve == (f"{files[2]}: no single digit: 2 marks side by side (several digits?); "
+                      "crop one digit per image")
+    assert err.strip() == (f"skmnist: error: {files[3]}: the image is blank: no ink differs "
+                           "from the paper (contrast 0.0 of 255 grey levels)")
