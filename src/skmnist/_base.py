@@ -635,8 +635,19 @@ jit_compile, strategy
             self.history_.setdefault(key, []).extend(float(v) for v in values)
         self.n_iter_ += completed
         self.loss_ = self.history_["loss"][-1] if self.history_.get("loss") else np.nan
+        # Whether this call was cut short: a caller that must not go on with a half-trained
+        # network (the study, a script) reads it, as the warning is easy to miss.
+        self.interrupted_ = interrupted
         self._make_predictor()
-        self._fit_novelty(X, y_enc, seed)
+        if interrupted:
+            # Ctrl-C asks to stop now: no pass over up to 25,000 rows (seconds for a
+            # convolutional network) for statistics of a network trained short of its epochs
+            self._novelty, self._novelty_unavailable = None, (
+                "the last fit or partial_fit was interrupted (KeyboardInterrupt); fit again "
+                "to compute it"
+            )
+        else:
+            self._fit_novelty(X, y_enc, seed)
         return self
 
     def _fit_novelty(self, X, y, seed):

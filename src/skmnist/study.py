@@ -24,6 +24,7 @@ The steps:
 """
 
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -160,9 +161,20 @@ class StudyResult:
 
 
 def _timed_fit(model, X, y):
-    """Fit ``model`` and return it with the seconds it took (runs on a Dask worker too)."""
+    """Fit ``model`` and return it with the seconds it took (runs on a Dask worker too).
+
+    Raises KeyboardInterrupt when the fit was interrupted: the estimators catch it (as
+    MLPClassifier does) and return the last completed epoch's network, but a study must not
+    go on to judge, report or save a network that was not trained as asked.
+    """
     start = time.perf_counter()
-    model.fit(X, y)
+    with warnings.catch_warnings():
+        # the estimator's "interrupted" warning would only repeat the KeyboardInterrupt below
+        warnings.filterwarnings("ignore", "Training interrupted by user", UserWarning)
+        model.fit(X, y)
+    estimator = model.steps[-1][1] if hasattr(model, "steps") else model
+    if getattr(estimator, "interrupted_", False):
+        raise KeyboardInterrupt
     return model, time.perf_counter() - start
 
 
