@@ -158,7 +158,7 @@ def ink_map(grey, ink="auto", threshold="otsu"):
     contrast = float(strength.max())
     if contrast < MIN_CONTRAST:
         raise FramingError(
-            f"the image is blank: no {ink} ink differs from the background (contrast "
+            f"the image is blank: no ink differs from the paper (contrast "
             f"{contrast * 255:.1f} of 255 grey levels)"
         )
     strength = np.clip(strength / contrast, 0.0, 1.0)
