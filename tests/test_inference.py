@@ -212,7 +212,8 @@ def test_saved_models_load_and_predict_without_tensorflow(mnist, tmp_path):
 def test_files_written_by_skmnist_0_1_still_load(name):
     """Pickles of 0.1 hold only the Keras archive: they load (through TensorFlow, once)."""
     expected = np.load(os.path.join(LEGACY, "legacy_0.1.0_expected.npz"))
-    est = joblib.load(os.path.join(LEGACY, f"legacy_0.1.0_{name}.joblib"))
+    with pytest.warns(UserWarning, match="without an integrity record"):
+        est = joblib.load(os.path.join(LEGACY, f"legacy_0.1.0_{name}.joblib"))
     # the 0.1 predictions came from TensorFlow; the NumPy path agrees within float32 rounding
     assert_allclose(est.predict_proba(expected["X"]), expected[f"{name}_proba"],
                     rtol=1e-5, atol=1e-6)

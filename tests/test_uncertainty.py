@@ -75,7 +75,8 @@ def test_partial_fit_refits_novelty_and_says_when_it_cannot(mnist):
 
 
 def test_model_saved_by_0_1_says_why_novelty_is_missing(mnist):
-    est = joblib.load(os.path.join(LEGACY, "legacy_0.1.0_mdn.joblib"))
+    with pytest.warns(UserWarning, match="without an integrity record"):
+        est = joblib.load(os.path.join(LEGACY, "legacy_0.1.0_mdn.joblib"))
     X_test = mnist[2][:10] / np.float32(255)
     with pytest.warns(UserWarning, match="novelty is unavailable.*0.1.*refit"):
         u = est.predict_uncertainty(X_test)

@@ -6,6 +6,7 @@ import math
 import os
 import sys
 import time
+import warnings
 
 from . import __version__
 from ._parameters import MDN_PARAMETERS, SHARED_PARAMETERS
@@ -163,11 +164,13 @@ def _add_predict_parser(sub):
     predict.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
     predict.add_argument(
         "--model", default=DEFAULT_MODEL,
-        help="a fitted model saved with joblib: the model.joblib that 'skmnist run' writes "
-        "in its --output folder, or any fitted scikit-learn classifier or pipeline that takes "
+        help="a fitted model saved with joblib or as a skops file (skmnist.persistence.dump): "
+        "the model.joblib that 'skmnist run' writes in its --output folder, or any fitted "
+        "scikit-learn classifier or pipeline that takes "
         "MNIST's 784 pixels (grey levels 0-255); a pipeline that starts with a "
-        "DigitNormalizer frames the images with its settings. Load only files you trust: "
-        "unpickling runs code",
+        "DigitNormalizer frames the images with its settings. Load only joblib files you "
+        "trust: unpickling runs code (a skops file loads skmnist's and scikit-learn's types "
+        "only)",
     )
     predict.add_argument(
         "--ink", choices=["auto", "dark", "light"], default=None,
@@ -319,10 +322,14 @@ def run(args, out=None):
 
 
 def _load_model(path):
-    """The fitted model saved at ``path``, and its DigitNormalizer's parameters if it has one."""
-    import joblib
+    """The fitted model saved at ``path``, and its DigitNormalizer's parameters if it has one.
+
+    A joblib/pickle or a skops file (persistence.load_model tells them apart); every failure
+    is a ValueError whose message is one line naming the file.
+    """
     from sklearn.pipeline import Pipeline
 
+    from .persistence import load_model
     from .preprocessing import DigitNormalizer
 
     if not os.path.exists(path):
@@ -332,11 +339,13 @@ def _load_model(path):
         )
         raise ValueError(f"no model file at {path!r}{hint}")
     try:
-        model = joblib.load(path)
-    except Exception as exc:  # joblib/pickle raise many kinds; all mean "not a model file"
-        raise ValueError(
-            f"cannot load a model from {path!r}: {type(exc).__name__}: {exc}"
-        ) from None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = load_model(path)
+    except ImportError as exc:  # a skops file without skops installed
+        raise ValueError(f"cannot load a model from {path!r}: {exc}") from None
+    for warning in caught:  # other versions, no integrity record: one line each
+        print(f"skmnist: warning: {path}: {warning.message}", file=sys.stderr)
     if not (hasattr(model, "predict_proba") and hasattr(model, "classes_")):
         raise ValueError(
             f"{path!r} holds a {type(model).__name__}, not a fitted classifier with "
