@@ -133,6 +133,33 @@ def test_model_below_threshold_is_not_saved_and_exit_says_so(tmp_path, capsys):
     assert "NOT saved" in (out / "index.html").read_text()
 
 
+def test_a_model_exactly_at_the_threshold_is_saved(tmp_path, monkeypatch):
+    """--min-accuracy is reached by an equal accuracy (">=", as its help says)."""
+    import matplotlib
+    from sklearn.pipeline import make_pipeline
+
+    import skmnist.study as study
+    from skmnist import FCNClassifier, PixelScaler
+
+    matplotlib.use("Agg")
+    train, test = load_mnist_sample("train"), load_mnist_sample("test")
+    fitted = make_pipeline(PixelScaler(), FCNClassifier((16,), epochs=1, random_state=0))
+    fitted.fit(train.data, train.target)
+    # every run below judges this one network: its accuracy is known exactly
+    monkeypatch.setattr(study, "_timed_fit", lambda model, X, y: (fitted, 0.0))
+    accuracy = study.run_study(train, test, steps=["evaluation"], min_accuracy=0).test_accuracy
+    assert 0.5 < accuracy < 1
+    assert study.run_study(train, test, steps=["evaluation"], min_accuracy=accuracy).keep_model
+    above = np.nextafter(accuracy, 1)
+    assert not study.run_study(train, test, steps=["evaluation"], min_accuracy=above).keep_model
+    # and the command: the same threshold as an option saves the model and exits 0
+    out = tmp_path / "r"
+    rc = main(["run", "--steps", "evaluation", "--min-accuracy", repr(float(accuracy)),
+               "--quiet", "--output", str(out)])
+    assert rc == 0 and (out / "model.joblib").exists()
+    assert json.loads((out / "metrics.json").read_text())["test_accuracy"] == accuracy
+
+
 def test_run_with_convolutions(tmp_path):
     out = tmp_path / "r"
     rc = main(["run", "--steps", "network", "--conv-filters", "4,8", "--epochs", "1",

@@ -99,7 +99,7 @@ def test_flipped_bytes_in_the_keras_archive_are_refused_at_load(fitted, files, t
     data = files[0].read_bytes()
     start = data.index(b"PK\x03\x04") + 3000  # inside the archive's stored weights
     path = _write(tmp_path, "flipped.joblib", _flip(data, start))
-    with pytest.raises(ModelFileError, match="Keras model archive does not match"):
+    with pytest.raises(ModelFileError, match="digest of its Keras model archive does not match"):
         joblib.load(path)
     with pytest.raises(ModelFileError, match=f"'{path}'.*Keras model archive"):
         load_model(path)
@@ -116,7 +116,7 @@ def test_changed_weights_of_the_numpy_network_are_refused(Estimator, mnist, tmp_
         kernel.flat[:1000] += 0.5
 
     path = _write(tmp_path, "changed.pkl", _edited_bytes(est, change_weights))
-    with pytest.raises(ModelFileError, match="NumPy network's weights does not match"):
+    with pytest.raises(ModelFileError, match="digest of its NumPy network's weights does not match"):
         with open(path, "rb") as f:
             pickle.load(f)
     with pytest.raises(ModelFileError, match=f"'{path}'.*NumPy network"):

@@ -148,10 +148,14 @@ def check_record(record, state, estimator_name):
         )
     wrong = [name for key, name in _PARTS.items() if digests[key] != _digest(state.get(key))]
     if wrong:
+        which = (
+            f"the SHA-256 digest of {wrong[0]} does not match the one"
+            if len(wrong) == 1
+            else f"the SHA-256 digests of {' and '.join(wrong)} do not match those"
+        )
         raise ModelFileError(
-            f"The saved {estimator_name} is damaged or was altered: {' and '.join(wrong)} "
-            f"{'does' if len(wrong) == 1 else 'do'} not match the SHA-256 digest recorded "
-            "when it was saved."
+            f"The saved {estimator_name} is damaged or was altered: {which} recorded when it "
+            "was saved."
         )
     original = record.get("skmnist")
     if original != skmnist_version:

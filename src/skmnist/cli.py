@@ -55,7 +55,8 @@ def _build_parser():
         "the PNG figures, metrics.json, classification_report.txt and, when the evaluated "
         "model reaches --min-accuracy, the fitted pipeline (PixelScaler + classifier) as "
         "model.joblib. Exit status: 0 done, 1 error, 2 bad arguments, 3 model below "
-        "--min-accuracy (report written, model not saved).",
+        "--min-accuracy (report written, model not saved), 130 interrupted (Ctrl-C: no "
+        "report written, a previous one left as it was).",
         formatter_class=_HelpFormatter,
     )
     run.add_argument(
