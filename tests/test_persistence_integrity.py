@@ -116,7 +116,8 @@ def test_changed_weights_of_the_numpy_network_are_refused(Estimator, mnist, tmp_
         kernel.flat[:1000] += 0.5
 
     path = _write(tmp_path, "changed.pkl", _edited_bytes(est, change_weights))
-    with pytest.raises(ModelFileError, match="digest of its NumPy network's weights does not match"):
+    with pytest.raises(ModelFileError,
+                       match="digest of its NumPy network's weights does not match"):
         with open(path, "rb") as f:
             pickle.load(f)
     with pytest.raises(ModelFileError, match=f"'{path}'.*NumPy network"):

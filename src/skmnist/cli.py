@@ -345,8 +345,12 @@ def _load_model(path):
             model = load_model(path)
     except ImportError as exc:  # a skops file without skops installed
         raise ValueError(f"cannot load a model from {path!r}: {exc}") from None
-    for warning in caught:  # other versions, no integrity record: one line each
-        print(f"skmnist: warning: {path}: {warning.message}", file=sys.stderr)
+    for warning in caught:
+        if issubclass(warning.category, UserWarning):  # other versions, no record: one line
+            print(f"skmnist: warning: {path}: {warning.message}", file=sys.stderr)
+        else:  # a library's notice, as it would have been shown
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
     if not (hasattr(model, "predict_proba") and hasattr(model, "classes_")):
         raise ValueError(
             f"{path!r} holds a {type(model).__name__}, not a fitted classifier with "

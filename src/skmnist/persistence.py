@@ -155,16 +155,21 @@ def load(file, trusted=None):
         When the file was saved by another skmnist version
         (:class:`sklearn.exceptions.InconsistentVersionWarning`: by another scikit-learn).
     """
+    return _load_skops(file, trusted, f"{file!r}")
+
+
+def _load_skops(file, trusted, name):
+    """:func:`load`'s work; its errors call the file ``name``."""
     sio = _skops_io()
     from skops.io.exceptions import UntrustedTypesFoundException
 
     try:
         head = _head(file)
     except OSError as exc:
-        raise ModelFileError(f"cannot read {file!r}: {exc.strerror or exc}") from None
+        raise ModelFileError(f"cannot read {name}: {exc.strerror or exc}") from None
     if not head.startswith(_ZIP_MAGIC) and head.startswith(_PICKLE_MAGICS):
         raise ModelFileError(
-            f"{file!r} is not a skops file: this is a joblib/pickle file; load it with "
+            f"{name} is not a skops file: this is a joblib/pickle file; load it with "
             "joblib.load or skmnist.persistence.load_model (only if you trust its source: "
             "loading a pickle runs code)."
         )
@@ -172,14 +177,14 @@ def load(file, trusted=None):
         return sio.load(file, trusted=[*trusted_types(), *(trusted or [])])
     except UntrustedTypesFoundException as exc:
         raise ValueError(
-            f"The file holds types that are not trusted: {str(exc).rstrip('.')}. Load it with "
+            f"{name} holds types that are not trusted: {str(exc).rstrip('.')}. Load it with "
             "trusted=[...] naming them only if you trust the file's source."
         ) from None
     except ModelFileError:
         raise
     except (zipfile.BadZipFile, EOFError, KeyError) as exc:
         raise ModelFileError(
-            f"{file!r} is not a complete skops model file (truncated or altered?): {exc}"
+            f"{name} is not a complete skops model file (truncated or altered?): {exc}"
         ) from None
 
 
@@ -249,8 +254,8 @@ def load_model(path, *, trusted=None):
     if is_skops:
         _skops_io()  # a missing skops is an ImportError saying how to install it
     try:
-        if is_skops:
-            return load(path, trusted=trusted)
+        if is_skops:  # the error below names the file: here it is "the file"
+            return _load_skops(path, trusted, "the file")
         import joblib
 
         return joblib.load(path)
