@@ -106,7 +106,8 @@ def test_altered_network_is_refused_at_load(models):
     network = pickle.loads(pickle.dumps(state["_network"]))
     network.layers = network.layers[:-1]  # drop the output layer: 12 outputs, not 10
     clone = FCNClassifier.__new__(FCNClassifier)
-    with pytest.raises(ValueError, match="damaged or was altered: the SHA-256 digest of its NumPy network"):
+    with pytest.raises(ValueError, match="damaged or was altered: the SHA-256 digest of its "
+                       "NumPy network"):
         clone.__setstate__({**state, "_network": network})
     # a file without an integrity record (an early development version) is still checked
     state.pop("_skmnist_integrity")
