@@ -133,6 +133,33 @@ def test_model_below_threshold_is_not_saved_and_exit_says_so(tmp_path, capsys):
     assert "NOT saved" in (out / "index.html").read_text()
 
 
+def test_a_model_exactly_at_the_threshold_is_saved(tmp_path, monkeypatch):
+    """--min-accuracy is reached by an equal accuracy (">=", as its help says)."""
+    import matplotlib
+    from sklearn.pipeline import make_pipeline
+
+    import skmnist.study as study
+    from skmnist import FCNClassifier, PixelScaler
+
+    matplotlib.use("Agg")
+    train, test = load_mnist_sample("train"), load_mnist_sample("test")
+    fitted = make_pipeline(PixelScaler(), FCNClassifier((16,), epochs=1, random_state=0))
+    fitted.fit(train.data, train.target)
+    # every run below judges this one network: its accuracy is known exactly
+    monkeypatch.setattr(study, "_timed_fit", lambda model, X, y: (fitted, 0.0))
+    accuracy = study.run_study(train, test, steps=["evaluation"], min_accuracy=0).test_accuracy
+    assert 0.5 < accuracy < 1
+    assert study.run_study(train, test, steps=["evaluation"], min_accuracy=accuracy).keep_model
+    above = np.nextafter(accuracy, 1)
+    assert not study.run_study(train, test, steps=["evaluation"], min_accuracy=above).keep_model
+    # and the command: the same threshold as an option saves the model and exits 0
+    out = tmp_path / "r"
+    rc = main(["run", "--steps", "evaluation", "--min-accuracy", repr(float(accuracy)),
+               "--quiet", "--output", str(out)])
+    assert rc == 0 and (out / "model.joblib").exists()
+    assert json.loads((out / "metrics.json").read_text())["test_accuracy"] == accuracy
+
+
 def test_run_with_convolutions(tmp_path):
     out = tmp_path / "r"
     rc = main(["run", "--steps", "network", "--conv-filters", "4,8", "--epochs", "1",
@@ -197,6 +224,19 @@ def test_output_that_cannot_be_a_folder_fails_before_training(tmp_path, capsys):
     assert "Data ..." not in captured.out  # nothing ran
 
 
+def test_output_that_cannot_be_created_names_the_folder_given(tmp_path, capsys):
+    # /proc passes the access check but refuses new folders: the message must name the
+    # folder the user gave, not the temporary one beside it
+    if not os.path.isdir("/proc"):
+        pytest.skip("needs Linux's /proc")
+    rc = main(["run", "--steps", "data", "--output", "/proc/skmnist-report"])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert err.startswith("skmnist: error: cannot create the report folder "
+                          "'/proc/skmnist-report'")
+    assert ".skmnist-report-" not in err and len(err.splitlines()) == 1
+
+
 def test_failed_step_leaves_no_report(tmp_path, capsys, monkeypatch):
     import skmnist.study as study
 
@@ -210,6 +250,102 @@ def test_failed_step_leaves_no_report(tmp_path, capsys, monkeypatch):
     assert capsys.readouterr().err.strip() == "skmnist: error: step exploded"
     assert not out.exists()
     assert os.listdir(tmp_path) == []
+
+
+def _previous_report(folder):
+    """A report folder as an earlier run left it; returns its files' contents."""
+    folder.mkdir()
+    files = {"index.html": "<p>the previous report</p>", "metrics.json": '{"previous": 1}',
+             "model.joblib": "previous model"}
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return files
+
+
+@pytest.mark.parametrize("moment", ["[1/2] Data ...", "Epoch 2/"])
+def test_ctrl_c_stops_the_run_at_once_and_keeps_the_previous_report(tmp_path, moment):
+    """Ctrl-C before or during training: exit 130 within 2 s, one line, nothing written.
+
+    (Before, the estimator's fit swallowed the interrupt and the study went on to report,
+    judge and save the half-trained network.)
+    """
+    import signal
+    import time
+
+    import skmnist
+
+    out = tmp_path / "report"
+    previous = _previous_report(out)
+    env = dict(os.environ, PYTHONUNBUFFERED="1",
+               PYTHONPATH=os.path.dirname(os.path.dirname(skmnist.__file__)))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "skmnist", "run", "--steps", "data,network", "--epochs", "50",
+         "--verbose", "--min-accuracy", "0", "--output", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+    )
+    try:
+        for line in process.stdout:  # Keras's "Epoch 2/50" once the first epoch is done
+            if line.startswith(moment):
+                break
+        else:
+            pytest.fail(f"the run ended before {moment!r}: {process.stderr.read()}")
+        process.send_signal(signal.SIGINT)
+        sent = time.perf_counter()
+        _, err = process.communicate(timeout=60)
+        elapsed = time.perf_counter() - sent
+    finally:
+        process.kill()
+    assert process.returncode == 130, err
+    assert elapsed < 2, elapsed
+    assert err == (
+        "skmnist: interrupted; no report written (the previous report, if any, is "
+        "unchanged)\n"
+    )
+    assert sorted(os.listdir(out)) == sorted(previous)
+    for name, text in previous.items():
+        assert (out / name).read_text() == text
+    assert os.listdir(tmp_path) == ["report"]  # no staging folder left behind
+
+
+def test_interrupted_fit_stops_the_study(monkeypatch):
+    """run_study raises KeyboardInterrupt when a fit it started was interrupted."""
+    from _internals import keras
+    from sklearn.pipeline import make_pipeline
+
+    import skmnist.study as study
+    from skmnist import FCNClassifier, PixelScaler
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            raise KeyboardInterrupt
+
+    def pipeline(ctx, name):
+        return make_pipeline(PixelScaler(), FCNClassifier((4,), epochs=2,
+                                                           callbacks=[Interrupt()]))
+
+    monkeypatch.setattr(study._Context, "pipeline", pipeline)
+    train, test = load_mnist_sample("train"), load_mnist_sample("test")
+    with pytest.raises(KeyboardInterrupt):
+        study.run_study(train, test, steps=["evaluation"], min_accuracy=0)
+
+
+def test_help_shows_each_default_once_and_never_an_empty_one():
+    from skmnist.cli import _build_parser
+
+    parser = _build_parser()
+    for name, command in parser.commands.items():
+        text = command.format_help()
+        for empty in ("(default: None)", "(default: ())", "(default: False)",
+                      "(default: [])", "(default: )"):
+            assert empty not in text, (name, empty)
+        for action in command._actions:
+            if action.help:
+                help_text = command._get_formatter()._get_help_string(action)
+                assert help_text.count("(default:") <= 1, (name, action.dest)
+    run_help = " ".join(parser.commands["run"].format_help().split())
+    assert "(default: 20)" in run_help and "(default: skmnist-output)" in run_help
+    assert "(default: 0.0)" in run_help  # a zero is a real default, not an empty one
+    assert "(default: 0.95 with --full" in run_help
 
 
 def test_help_explains_every_option():
@@ -264,7 +400,8 @@ def test_bad_arguments_exit_2(argv, message, capsys, tmp_path):
         main([*argv, "--output", str(tmp_path / "r")] if argv[0] == "run" else argv)
     assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("usage: skmnist")
+    # a command's error comes with that command's usage, not the top level's
+    assert err.startswith("usage: skmnist run " if argv[0] == "run" else "usage: skmnist ")
     assert message in err
     assert not (tmp_path / "r").exists()  # refused before anything ran
 
@@ -297,6 +434,9 @@ def test_full_without_files_and_no_download_fails_clearly(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("skmnist: error:")
     assert "train-images-idx3-ubyte.gz" in err
+    # the command line's words, not fetch_mnist's parameters
+    assert "drop --no-download" in err and "--data-home" in err
+    assert "download_if_missing" not in err and "data_home" not in err
     assert not (tmp_path / "out").exists()
     assert [p for p in os.listdir(tmp_path) if p.startswith(".skmnist")] == []
 

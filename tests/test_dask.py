@@ -86,6 +86,35 @@ def test_cli_sends_the_study_fits_to_a_scheduler(client, tmp_path, capsys):
             assert on_dask["runs"][run][key] == local["runs"][run][key], (run, key)
 
 
+def test_a_fit_interrupted_on_a_worker_stops_the_study(client, monkeypatch):
+    """The study raises KeyboardInterrupt in its own process, at once, and the cluster
+    stays usable (the worker's task returned normally)."""
+    import time
+
+    from sklearn.pipeline import make_pipeline
+
+    import skmnist.study as study
+    from skmnist import PixelScaler, load_mnist_sample
+    from skmnist._tf import keras
+
+    class Interrupt(keras.callbacks.Callback):  # local: pickled by value for the worker
+        def on_train_batch_end(self, batch, logs=None):
+            raise KeyboardInterrupt
+
+    def pipeline(ctx, name):
+        return make_pipeline(PixelScaler(), FCNClassifier((4,), epochs=3,
+                                                           callbacks=[Interrupt()]))
+
+    monkeypatch.setattr(study._Context, "pipeline", pipeline)
+    train, test = load_mnist_sample("train"), load_mnist_sample("test")
+    start = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        study.run_study(train, test, steps=["evaluation"], min_accuracy=0,
+                        scheduler=client.scheduler.address)
+    assert time.perf_counter() - start < 120
+    assert client.submit(sum, [1, 2]).result(timeout=60) == 3
+
+
 def test_cli_says_when_the_scheduler_cannot_be_reached(tmp_path, capsys, monkeypatch):
     from skmnist import study
     from skmnist.cli import main

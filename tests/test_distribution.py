@@ -80,3 +80,25 @@ def test_default_strategy_callable(data):
     clf = FCNClassifier((8,), epochs=1, random_state=0, strategy=tf.distribute.get_strategy)
     clf = clone(clf).fit(X, y)
     assert clf.predict_proba(X_test).shape == (len(X_test), 10)
+
+
+def test_strategy_callable_is_called_and_its_scope_used(data):
+    """The model is built in the scope of the strategy the callable returns.
+
+    (The default strategy, above, is also what a model built outside any scope gets: a
+    callable that was never called would pass there.)
+    """
+    from sklearn.base import clone
+
+    from skmnist._tf import tf
+
+    X, y, _, _ = data
+    made = []
+
+    def one_cpu():  # a function: clone keeps it, and so its record of calls
+        made.append(tf.distribute.OneDeviceStrategy("/cpu:0"))
+        return made[-1]
+
+    clf = clone(FCNClassifier((8,), epochs=1, random_state=0, strategy=one_cpu)).fit(X, y)
+    assert len(made) == 1
+    assert clf.model_.distribute_strategy is made[0]

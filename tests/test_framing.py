@@ -302,6 +302,16 @@ def test_every_bad_image_raises_naming_it(tmp_path):
             assert str(bad) in str(info.value)
 
 
+@pytest.mark.parametrize("level", [255, 0, 128])
+def test_a_blank_page_is_called_blank_without_a_polarity(level):
+    # a white page once read "no light ink differs": the wrong polarity for white paper
+    with pytest.raises(FramingError) as info:
+        DigitNormalizer().transform([np.full((40, 40), level, np.uint8)])
+    message = str(info.value)
+    assert "the image is blank: no ink differs from the paper" in message
+    assert "light" not in message and "dark" not in message
+
+
 def test_wrong_dtype_raises_type_error_naming_the_image():
     with pytest.raises(TypeError, match="image 0: pixels must be real numbers"):
         DigitNormalizer().transform([np.full((30, 30), "a")])

@@ -15,6 +15,7 @@ import textwrap
 import joblib
 import numpy as np
 import pytest
+from _compare import loaded_values
 from numpy.testing import assert_allclose, assert_array_equal
 
 import skmnist
@@ -164,6 +165,8 @@ def run_fresh(code, cwd):
 
 @pytest.mark.slow
 def test_saved_models_load_and_predict_without_tensorflow(mnist, tmp_path):
+    import inspect
+
     from sklearn.pipeline import make_pipeline
 
     from skmnist import PixelScaler, persistence
@@ -172,47 +175,50 @@ def test_saved_models_load_and_predict_without_tensorflow(mnist, tmp_path):
     fcn = make_pipeline(PixelScaler(), FCNClassifier((16,), epochs=1, random_state=0))
     mdn = make_pipeline(PixelScaler(), MDNClassifier((16,), conv_filters=(4,), epochs=1,
                                                      random_state=0))
+    expected = {}
     for name, model in [("fcn", fcn), ("mdn", mdn)]:
         model.fit(X[:300], y[:300])
         joblib.dump(model, tmp_path / f"{name}.joblib")
         persistence.dump(model, tmp_path / f"{name}.skops")
-        np.save(tmp_path / f"{name}_proba.npy", model.predict_proba(X_test[:20]))
+        expected[name] = loaded_values(model, X_test[:20])
     np.save(tmp_path / "X.npy", X_test[:20])
     out = run_fresh(
-        """
+        inspect.getsource(loaded_values) + textwrap.dedent("""
         import sys
         import joblib
         import numpy as np
         X = np.load("X.npy")
         from skmnist import persistence
         for name in ("fcn", "mdn"):
-            model = joblib.load(name + ".joblib")
-            # within float32 rounding (bit-for-bit holds per BLAS thread configuration)
-            assert np.allclose(model.predict_proba(X), np.load(name + "_proba.npy"),
-                               rtol=1e-5, atol=1e-7), name
-            model.predict(X[:1])
-            safe = persistence.load(name + ".skops")
-            assert np.allclose(safe.predict_proba(X), np.load(name + "_proba.npy"),
-                               rtol=1e-5, atol=1e-7), name
-        mdn = model[-1]
-        Z = model[0].transform(X)
-        mdn.mixture_params(Z), mdn.sample_values(Z, 3, random_state=0), mdn.sample(Z)
-        mdn.predict_uncertainty(Z)
+            np.savez(name + "_joblib.npz", **loaded_values(joblib.load(name + ".joblib"), X))
+            np.savez(name + "_skops.npz", **loaded_values(persistence.load(name + ".skops"), X))
         print("tensorflow" in sys.modules)
         # the Keras models are rebuilt on demand (the MDN's loss and metric are found)
         for name in ("fcn", "mdn"):
             assert joblib.load(name + ".joblib")[-1].model_.count_params() > 0
-        """,
+        """),
         cwd=tmp_path,
     )
     assert out.strip() == "False"
+    for name, values in expected.items():
+        assert "uncertainty_novelty" in values and (name == "fcn" or "mixture_means" in values)
+        for container in ("joblib", "skops"):
+            got = np.load(tmp_path / f"{name}_{container}.npz")
+            assert sorted(got.files) == sorted(values), (name, container)
+            for key, value in values.items():
+                if key == "sample":  # labels drawn from the probabilities: the same labels
+                    assert_array_equal(got[key], value, err_msg=f"{name} {container} {key}")
+                else:  # within float32 rounding (bit-for-bit holds per BLAS configuration)
+                    assert_allclose(got[key], value, rtol=1e-5, atol=1e-6,
+                                    err_msg=f"{name} {container} {key}")
 
 
 @pytest.mark.parametrize("name", ["fcn", "mdn"])
 def test_files_written_by_skmnist_0_1_still_load(name):
     """Pickles of 0.1 hold only the Keras archive: they load (through TensorFlow, once)."""
     expected = np.load(os.path.join(LEGACY, "legacy_0.1.0_expected.npz"))
-    est = joblib.load(os.path.join(LEGACY, f"legacy_0.1.0_{name}.joblib"))
+    with pytest.warns(UserWarning, match="without an integrity record"):
+        est = joblib.load(os.path.join(LEGACY, f"legacy_0.1.0_{name}.joblib"))
     # the 0.1 predictions came from TensorFlow; the NumPy path agrees within float32 rounding
     assert_allclose(est.predict_proba(expected["X"]), expected[f"{name}_proba"],
                     rtol=1e-5, atol=1e-6)

@@ -91,6 +91,7 @@ def test_interrupted_fit_keeps_the_last_completed_epoch_and_says_so(schedule, da
     with pytest.warns(UserWarning, match=r"interrupted by user .* after 3 of 6 epochs"):
         returned = clf.fit(X, y)  # the interrupt is swallowed, as MLPClassifier does
     assert returned is clf
+    assert clf.interrupted_ is True  # what a caller checks to stop (the study does)
     assert clf.n_iter_ == 3
     assert all(len(values) == 3 for values in clf.history_.values())
     assert clf.loss_ == clf.history_["loss"][-1]
@@ -104,6 +105,21 @@ def test_interrupted_fit_keeps_the_last_completed_epoch_and_says_so(schedule, da
     assert clf.predict(X_test).shape == (len(X_test),)
     clf.set_params(callbacks=None).partial_fit(X, y)
     assert clf.n_iter_ == 4 and len(clf.history_["loss"]) == 4
+    assert clf.interrupted_ is False  # every call says whether it was interrupted
+
+
+@pytest.mark.parametrize("Estimator", [FCNClassifier, MDNClassifier])
+def test_a_completed_fit_says_it_was_not_interrupted(Estimator, data):
+    X, y, _, _ = data
+    clf = Estimator(epochs=1, batch_size=50, steps_per_execution=1, **SMALL).fit(X, y)
+    assert clf.interrupted_ is False
+    clf.set_params(callbacks=[_InterruptAt(0)])
+    with pytest.warns(UserWarning, match="interrupted by user"):
+        clf.partial_fit(X, y)
+    assert clf.interrupted_ is True
+    # no novelty statistics for a network cut short: they are not computed, and it says why
+    with pytest.warns(UserWarning, match="novelty is unavailable: .*interrupted"):
+        assert "novelty" not in clf.predict_uncertainty(X[:5])
 
 
 def test_interrupt_in_the_first_epoch_keeps_the_initial_weights(data):
@@ -113,6 +129,7 @@ def test_interrupt_in_the_first_epoch_keeps_the_initial_weights(data):
                         callbacks=[interrupt], **SMALL)
     with pytest.warns(UserWarning, match="after 0 of 3 epochs"):
         clf.fit(X, y)
+    assert clf.interrupted_ is True
     assert clf.n_iter_ == 0 and clf.history_ == {}
     for kept, start in zip(clf.model_.get_weights(), interrupt.initial):
         assert_array_equal(kept, start)

@@ -36,6 +36,25 @@ def test_novelty_is_calibrated_on_digits_and_flags_non_digits(fitted, mnist):
         assert (fitted.predict_uncertainty(images).novelty > 0.99).mean() > 0.9
 
 
+@pytest.mark.parametrize("Estimator", [FCNClassifier, MDNClassifier])
+def test_novelty_is_calibrated_on_rows_it_was_not_fitted_on(Estimator, mnist):
+    """Few rows and a wide layer: in-sample distances are far smaller than unseen ones.
+
+    Calibrated on the held-out rows, unseen digits read about uniformly; calibrated on the
+    rows the class statistics were fitted on (the mistake this guards against), about 80%
+    of unseen digits read above 0.99 (measured), and the fitted rows read uniformly instead.
+    """
+    X, y, _, _ = mnist
+    X = X / np.float32(255)
+    est = Estimator((64,), epochs=3, random_state=0).fit(X[:600], y[:600])
+    unseen = est.predict_uncertainty(X[3000:4000]).novelty  # neither trained nor calibrated on
+    assert (unseen > 0.99).mean() < 0.05  # measured 0.018 (FCN), 0.007 (MDN)
+    assert 0.35 < np.median(unseen) < 0.7  # measured 0.54, 0.55
+    # 80% of the training rows fitted the statistics: they read far below the held-out
+    # 20%, so the median of all training rows is low (measured 0.06, 0.03)
+    assert np.median(est.predict_uncertainty(X[:600]).novelty) < 0.3
+
+
 def test_uncertainty_fields(fitted, mnist):
     X_test = mnist[2][:50] / np.float32(255)
     u = fitted.predict_uncertainty(X_test)
@@ -75,7 +94,8 @@ def test_partial_fit_refits_novelty_and_says_when_it_cannot(mnist):
 
 
 def test_model_saved_by_0_1_says_why_novelty_is_missing(mnist):
-    est = joblib.load(os.path.join(LEGACY, "legacy_0.1.0_mdn.joblib"))
+    with pytest.warns(UserWarning, match="without an integrity record"):
+        est = joblib.load(os.path.join(LEGACY, "legacy_0.1.0_mdn.joblib"))
     X_test = mnist[2][:10] / np.float32(255)
     with pytest.warns(UserWarning, match="novelty is unavailable.*0.1.*refit"):
         u = est.predict_uncertainty(X_test)

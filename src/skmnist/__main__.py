@@ -2,7 +2,7 @@
 
 import sys
 
-from .cli import main
+from .cli import console_main
 
 if __name__ == "__main__":  # importing the module (e.g. doctest collection) runs nothing
-    sys.exit(main())
+    sys.exit(console_main())

@@ -48,8 +48,10 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from . import _integrity
 from ._augmentation import augmenter
 from ._inference import NumpyNetwork, UnsupportedModel
+from ._integrity import ModelFileError
 from ._novelty import MIN_ROWS as _NOVELTY_MIN_ROWS
 from ._novelty import PROBA, EntropyNovelty, NoveltyModel, entropy
 from ._parameters import SHARED_PARAMETERS
@@ -661,8 +663,19 @@ jit_compile, strategy
             self.history_.setdefault(key, []).extend(float(v) for v in values)
         self.n_iter_ += completed
         self.loss_ = self.history_["loss"][-1] if self.history_.get("loss") else np.nan
+        # Whether this call was cut short: a caller that must not go on with a half-trained
+        # network (the study, a script) reads it, as the warning is easy to miss.
+        self.interrupted_ = interrupted
         self._make_predictor()
-        self._fit_novelty(X, y_enc, seed)
+        if interrupted:
+            # Ctrl-C asks to stop now: no pass over up to 25,000 rows (seconds for a
+            # convolutional network) for statistics of a network trained short of its epochs
+            self._novelty, self._novelty_unavailable = None, (
+                "the last fit or partial_fit was interrupted (KeyboardInterrupt); fit again "
+                "to compute it"
+            )
+        else:
+            self._fit_novelty(X, y_enc, seed)
         return self
 
     def _fit_novelty(self, X, y, seed):
@@ -1162,17 +1175,22 @@ jit_compile, strategy
             state["_model_archive"] = model_to_bytes(model)
         if self.__sklearn_is_fitted__():
             state["_skmnist_layout"] = _STATE_LAYOUT
+            # digests of what it predicts with, checked by __setstate__ (see _integrity)
+            state[_integrity.RECORD] = _integrity.make_record(state)
         return state
 
     def __setstate__(self, state):
         state = dict(state)
         layout = state.pop("_skmnist_layout", None)
+        record = state.pop(_integrity.RECORD, None)
         if layout is not None and layout > _STATE_LAYOUT:
-            raise ValueError(
+            raise ModelFileError(
                 f"This {type(self).__name__} was saved by a newer skmnist (state layout "
                 f"{layout}; this skmnist {_package_version()} reads up to {_STATE_LAYOUT}). "
                 "Upgrade skmnist to load it."
             )
+        if "classes_" in state:  # fitted: refuse a damaged one before anything uses it
+            _integrity.check_record(record, state, type(self).__name__)
         for name, parameter in inspect.signature(type(self).__init__).parameters.items():
             if parameter.default is not inspect.Parameter.empty:
                 # a parameter added since the file was written: its default is how it behaved
@@ -1204,7 +1222,7 @@ jit_compile, strategy
         else:
             reason = f": it gives {log_proba.shape[-1]} classes" if not ok else ""
         if not ok:
-            raise ValueError(
+            raise ModelFileError(
                 f"The saved {type(self).__name__} is damaged or inconsistent: its network "
                 f"does not map {self.n_features_in_} features to {len(self.classes_)} "
                 f"class probabilities{reason}."

@@ -6,15 +6,33 @@ import math
 import os
 import sys
 import time
+import warnings
 
 from . import __version__
 from ._parameters import MDN_PARAMETERS, NOVELTY_FLAG, SHARED_PARAMETERS
 from .report import ReportFolder
 from .study import ORIGINAL_L2, STEPS
 
-__all__ = ["main"]
+__all__ = ["console_main", "main"]
 
 _MODELS = ("fcn", "mdn")
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Adds "(default: ...)" to an option's help once, and only when it says something.
+
+    Left out when the help already names its default, and for defaults that only mean "not
+    given" (None, False, empty): the help says what happens then.
+    """
+
+    def _get_help_string(self, action):
+        help_text, default = action.help or "", action.default
+        empty = default is None or default is False or (
+            isinstance(default, (tuple, list, str)) and not default
+        )
+        if "(default" in help_text or empty:
+            return help_text
+        return super()._get_help_string(action)
 
 
 def _build_parser():
@@ -26,6 +44,8 @@ def _build_parser():
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    # name -> its parser, so that main reports a command's errors with that command's usage
+    parser.commands = sub.choices
     run = sub.add_parser(
         "run",
         help="run the digit study end to end and write its HTML report",
@@ -35,8 +55,9 @@ def _build_parser():
         "the PNG figures, metrics.json, classification_report.txt and, when the evaluated "
         "model reaches --min-accuracy, the fitted pipeline (PixelScaler + classifier) as "
         "model.joblib. Exit status: 0 done, 1 error, 2 bad arguments, 3 model below "
-        "--min-accuracy (report written, model not saved).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        "--min-accuracy (report written, model not saved), 130 interrupted (Ctrl-C: no "
+        "report written, a previous one left as it was).",
+        formatter_class=_HelpFormatter,
     )
     run.add_argument(
         "--steps", default=",".join(STEPS), type=_parse_steps,
@@ -137,15 +158,17 @@ def _add_predict_parser(sub):
         "predicted. Exit status: 0 every file predicted, 1 the model cannot be loaded "
         "(nothing predicted), 2 bad arguments, 3 some files could not be read (the others "
         "predicted).",
+        formatter_class=_HelpFormatter,
     )
     predict.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
     predict.add_argument(
         "--model", default=None,
-        help="a fitted model saved with joblib or skops, e.g. the "
-        f"{DEFAULT_MODEL} that 'skmnist run' writes, or any fitted scikit-learn classifier "
-        "or pipeline that takes MNIST's 784 pixels (grey levels 0-255); a pipeline that starts "
-        "with a DigitNormalizer frames the images with its settings. Load only joblib files "
-        "you trust: unpickling runs code. Default: the shipped model (skmnist.load_pretrained)",
+        help="a fitted model saved with joblib or as a skops file (skmnist.persistence.dump), "
+        f"e.g. the {DEFAULT_MODEL} that 'skmnist run' writes, or any fitted scikit-learn "
+        "classifier or pipeline that takes MNIST's 784 pixels (grey levels 0-255); a pipeline "
+        "that starts with a DigitNormalizer frames the images with its settings. Load only "
+        "joblib files you trust: unpickling runs code (a skops file loads skmnist's and "
+        "scikit-learn's types only). Default: the shipped model (skmnist.load_pretrained)",
     )
     predict.add_argument(
         "--ink", choices=["auto", "dark", "light"], default=None,
@@ -200,12 +223,27 @@ def _parse_steps(text):
     return chosen
 
 
+# fetch_mnist's words for its parameters -> the options of 'skmnist run' that set them
+_DATA_OPTIONS = (
+    ("pass download_if_missing=True", "drop --no-download"),
+    ("and download_if_missing=False", "and --no-download was given"),
+    ("data_home", "--data-home"),
+)
+
+
 def _load_data(args):
     from .datasets import fetch_mnist, load_mnist_sample
 
     if args.full:
         kwargs = {"data_home": args.data_home, "download_if_missing": not args.no_download}
-        train, test = fetch_mnist("train", **kwargs), fetch_mnist("test", **kwargs)
+        try:
+            train, test = fetch_mnist("train", **kwargs), fetch_mnist("test", **kwargs)
+        except FileNotFoundError as exc:
+            # fetch_mnist speaks of its parameters; say the options that set them here
+            message = str(exc)
+            for library, option in _DATA_OPTIONS:
+                message = message.replace(library, option)
+            raise FileNotFoundError(message) from None
         name = "MNIST (official 60,000/10,000 split)"
     else:
         train, test = load_mnist_sample("train"), load_mnist_sample("test")
@@ -282,10 +320,14 @@ def run(args, out=None):
 
 
 def _load_model(path):
-    """The fitted model saved at ``path``, and its DigitNormalizer's parameters if it has one."""
-    import joblib
+    """The fitted model saved at ``path``, and its DigitNormalizer's parameters if it has one.
+
+    A joblib/pickle or a skops file (persistence.load_model tells them apart); every failure
+    is a ValueError whose message is one line naming the file.
+    """
     from sklearn.pipeline import Pipeline
 
+    from .persistence import load_model
     from .preprocessing import DigitNormalizer
 
     if not os.path.exists(path):
@@ -295,11 +337,17 @@ def _load_model(path):
         )
         raise ValueError(f"no model file at {path!r}{hint}")
     try:
-        model = joblib.load(path)
-    except Exception as exc:  # joblib/pickle raise many kinds; all mean "not a model file"
-        raise ValueError(
-            f"cannot load a model from {path!r}: {type(exc).__name__}: {exc}"
-        ) from None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = load_model(path)
+    except ImportError as exc:  # a skops file without skops installed
+        raise ValueError(f"cannot load a model from {path!r}: {exc}") from None
+    for warning in caught:
+        if issubclass(warning.category, UserWarning):  # other versions, no record: one line
+            print(f"skmnist: warning: {path}: {warning.message}", file=sys.stderr)
+        else:  # a library's notice, as it would have been shown
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
     if not (hasattr(model, "predict_proba") and hasattr(model, "classes_")):
         raise ValueError(
             f"{path!r} holds a {type(model).__name__}, not a fitted classifier with "
@@ -374,9 +422,41 @@ def predict(args, out=None, err=None):
 def main(argv=None):
     """Entry point of the ``skmnist`` console script and ``python -m skmnist``."""
     parser = _build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "predict":
-        return predict(args)
+    # parse_args would report a command's unknown options with the top-level usage
+    args, unknown = parser.parse_known_args(argv)
+    command = parser.commands[args.command]
+    if unknown:
+        command.error(f"unrecognized arguments: {' '.join(unknown)}")
+    try:
+        if args.command == "predict":
+            return predict(args)
+        return _run_command(command, args)
+    except KeyboardInterrupt:
+        # Ctrl-C: one line and the shell's status for SIGINT (128 + 2), no traceback
+        detail = ""
+        if args.command == "run":
+            detail = "; no report written (the previous report, if any, is unchanged)"
+        print(f"skmnist: interrupted{detail}", file=sys.stderr, flush=True)
+        return 130
+
+
+def console_main():
+    """The ``skmnist`` console script and ``python -m skmnist``: :func:`main`, then exit.
+
+    After Ctrl-C the process ends at once (``os._exit``): the report is already discarded
+    and the line printed, and TensorFlow's teardown at a normal interpreter exit takes
+    seconds.
+    """
+    status = main()
+    if status == 130:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    return status
+
+
+def _run_command(parser, args):
+    """``skmnist run`` after its arguments are parsed: check them, run, return the status."""
     if args.epochs < 1:
         parser.error("--epochs must be at least 1")
     if args.batch_size < 1:
@@ -410,4 +490,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(console_main())

@@ -110,6 +110,10 @@ verbose, callbacks, steps_per_execution, jit_compile, strategy
         Number of epochs run.
     loss_ : float
         Training loss of the last epoch.
+    interrupted_ : bool
+        True when the last call of fit or partial_fit was interrupted (KeyboardInterrupt,
+        e.g. Ctrl-C): the estimator then holds the weights of the last completed epoch (a
+        warning says so), and a caller that needs the full training should stop.
 
     See Also
     --------

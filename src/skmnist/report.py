@@ -121,7 +121,15 @@ class ReportFolder:
         os.makedirs(parent, exist_ok=True)
         if not os.access(parent, os.W_OK | os.X_OK):
             raise PermissionError(f"cannot write to {parent!r}: permission denied.")
-        self.staging = tempfile.mkdtemp(prefix=".skmnist-report-", dir=parent)
+        try:
+            self.staging = tempfile.mkdtemp(prefix=".skmnist-report-", dir=parent)
+        except OSError as exc:
+            # e.g. /proc passes the access check but holds no new folder: name the folder
+            # the user chose, not the temporary one beside it
+            raise type(exc)(
+                f"cannot create the report folder {os.fspath(path)!r}: "
+                f"{exc.strerror or exc}."
+            ) from None
 
     def commit(self):
         """Move the finished report to the destination, replacing a previous one."""
@@ -131,8 +139,15 @@ class ReportFolder:
                 prefix=".skmnist-previous-", dir=os.path.dirname(self.path)
             )
             os.replace(self.path, os.path.join(previous, "report"))
-        os.chmod(self.staging, 0o777 & ~current_umask())  # mkdtemp makes 0700
-        os.replace(self.staging, self.path)
+        try:
+            os.chmod(self.staging, 0o777 & ~current_umask())  # mkdtemp makes 0700
+            os.replace(self.staging, self.path)
+        except BaseException:
+            # a failure or a Ctrl-C between the two moves: put the previous report back
+            if previous is not None and not os.path.exists(self.path):
+                os.replace(os.path.join(previous, "report"), self.path)
+                shutil.rmtree(previous, ignore_errors=True)
+            raise
         if previous is not None:
             shutil.rmtree(previous, ignore_errors=True)
 

@@ -24,6 +24,7 @@ The steps:
 """
 
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -162,8 +163,25 @@ class StudyResult:
 def _timed_fit(model, X, y):
     """Fit ``model`` and return it with the seconds it took (runs on a Dask worker too)."""
     start = time.perf_counter()
-    model.fit(X, y)
+    with warnings.catch_warnings():
+        # the study stops on an interrupted fit (_stop_if_interrupted): the estimator's
+        # warning would only repeat it
+        warnings.filterwarnings("ignore", "Training interrupted by user", UserWarning)
+        model.fit(X, y)
     return model, time.perf_counter() - start
+
+
+def _stop_if_interrupted(model):
+    """Raise KeyboardInterrupt again when ``model``'s fit was interrupted.
+
+    The estimators catch it (as MLPClassifier does) and return the last completed epoch's
+    network, but a study must not go on to judge, report or save a network that was not
+    trained as asked.  Checked where the study runs, not in ``_timed_fit``: on a Dask worker
+    a KeyboardInterrupt would hit the worker, not the study.
+    """
+    estimator = model.steps[-1][1] if hasattr(model, "steps") else model
+    if getattr(estimator, "interrupted_", False):
+        raise KeyboardInterrupt
 
 
 class _Context:
@@ -217,6 +235,7 @@ class _Context:
 
     def fit(self, model, label):
         model, seconds = _timed_fit(model, self.train.data, self.train.target)
+        _stop_if_interrupted(model)
         self.log(f"      trained {label} in {seconds:.1f} s")
         return model, seconds
 
@@ -247,6 +266,7 @@ class _Context:
                 joblib.delayed(_timed_fit)(jobs[name][1], X, y) for name in names
             )
         for name, (model, seconds) in zip(names, results):
+            _stop_if_interrupted(model)
             self.models[name] = (model, seconds)
             self.log(f"      trained {jobs[name][0]} in {seconds:.1f} s (on a Dask worker)")
 
