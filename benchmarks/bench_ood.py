@@ -26,7 +26,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import load_full_mnist, machine, report, save  # noqa: E402
+from _common import load_full_mnist, machine, report, run_provenance, save  # noqa: E402
 from _ood_sets import CONTROL_SETS, HELD_OUT_SETS, make_ood_sets, reframed_digits  # noqa: E402
 
 N_CALIBRATION = 5000  # held-out training rows the candidates are calibrated on
@@ -37,7 +37,9 @@ THRESHOLD = 0.99
 def fitted(name, X, y, cache, estimator=None, params=None):
     """``FCNClassifier`` or ``MDNClassifier`` (``estimator``: "fcn" or "mdn", default
     ``name``) with ``random_state=0`` and ``params``, fitted on full MNIST: loaded from
-    ``cache/{name}.joblib`` (its novelty statistics refitted as fit() does) or fitted there.
+    ``cache/{commit}/{name}.joblib`` (its novelty statistics refitted as fit() does) or fitted
+    there. The cache is per commit: a network fitted by older code (another initialization,
+    say) is never measured as if it were today's.
 
     Returns the estimator and its fit time (s).
     """
@@ -46,7 +48,8 @@ def fitted(name, X, y, cache, estimator=None, params=None):
 
     from skmnist import FCNClassifier, MDNClassifier
 
-    path = os.path.join(cache, f"{name}.joblib")
+    commit = (run_provenance()["commit"] or "no-git")[:12]
+    path = os.path.join(cache, commit, f"{name}.joblib")
     if os.path.exists(path):
         est = joblib.load(path)
         # the cache may predate the current NoveltyModel: refit its statistics as fit() does
@@ -60,7 +63,7 @@ def fitted(name, X, y, cache, estimator=None, params=None):
     start = time.perf_counter()
     est.fit(X, y)
     fit_s = time.perf_counter() - start
-    os.makedirs(cache, exist_ok=True)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
     joblib.dump(est, path)
     with open(path + ".json", "w") as f:
         json.dump({"fit_s": fit_s}, f)
