@@ -136,7 +136,8 @@ def provenance():
     # Result files are outputs, not code: a run that follows another is not "dirty" for it.
     status = _git("status", "--porcelain", "--untracked-files=no", "--", ".",
                   ":(exclude)benchmarks/results")
-    command = shlex.join(["python", os.path.relpath(sys.argv[0], os.path.dirname(RESULTS)),
+    root = os.path.dirname(os.path.dirname(RESULTS))
+    command = shlex.join(["python", os.path.relpath(os.path.abspath(sys.argv[0]), root),
                           *sys.argv[1:]])
     if os.environ.get("SKMNIST_DATA"):
         command = f"SKMNIST_DATA={shlex.quote(os.environ['SKMNIST_DATA'])} {command}"

@@ -235,8 +235,8 @@ def run_network(name, X, y, X_test, y_test, sets, cache):
     from skmnist._novelty import NoveltyModel
 
     est, fit_s = fitted(name, X, y, cache)
-    report(f"{name.upper()}: fit (s) / test accuracy",
-           f"{fit_s:.1f} / {est.score(X_test, y_test):.4f}")
+    accuracy = est.score(X_test, y_test)
+    report(f"{name.upper()}: fit (s) / test accuracy", f"{fit_s:.1f} / {accuracy:.4f}")
     rng = np.random.default_rng(0)
     order = rng.permutation(len(X))
     cal, fit_rows = order[:N_CALIBRATION], order[N_CALIBRATION:N_CALIBRATION + N_FIT]
@@ -315,6 +315,8 @@ def run_network(name, X, y, X_test, y_test, sets, cache):
     h1_only = {"hidden_1": data["test"][0]["hidden_1"]}
     timing = {
         "network_fit_s": round(fit_s, 1),
+        # the network the table is about (the user guide quotes it beside the table)
+        "network_test_accuracy": accuracy,
         "novelty_fit_s": round(novelty_fit_s, 3),
         "novelty_fit_share_of_network_fit": novelty_fit_s / fit_s,
         "novelty_score_10k_s": median_time(lambda: model.score(h1_only)),
