@@ -9,7 +9,6 @@ file (a script that runs a subset writes it under its own name: :func:`result_na
 import datetime
 import json
 import os
-import platform
 import shlex
 import subprocess
 import sys
@@ -95,21 +94,16 @@ def grid_search(estimator, grid, X, y, X_test, y_test, cv=3):
 
 
 def machine():
-    """The machine and library versions a run measured (stored in every result file)."""
-    import sklearn
-
-    from skmnist._tf import keras, tf
+    """The machine and library versions a run measured (stored in every result file): the
+    report's :func:`skmnist.report.environment`, with TensorFlow imported as skmnist does."""
+    from skmnist._tf import tf  # noqa: F401  (the version of what the run imports)
+    from skmnist.report import environment
 
     run_provenance()
-    return {
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "scikit-learn": sklearn.__version__,
-        "numpy": np.__version__,
-    }
+    env = environment()
+    versions = {k: v for k, v in env["versions"].items() if k != "skmnist"}
+    return {"cpu_count": env["cpu_count"], "platform": env["platform"],
+            "python": env["python"], **versions}
 
 
 def _git(*args):

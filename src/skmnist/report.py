@@ -34,8 +34,11 @@ __all__ = ["ReportFolder", "environment", "metrics_record", "reproduce_command",
 #: padding and the section's): figures are drawn to be read at this width.
 CONTENT_WIDTH_PX = 980
 
-# The libraries whose versions decide a run's numbers, as installed distributions.
-_LIBRARIES = ("skmnist", "numpy", "scikit-learn", "tensorflow", "keras", "matplotlib")
+# The libraries whose versions decide a run's numbers: name -> module.
+_LIBRARIES = {
+    "skmnist": "skmnist", "numpy": "numpy", "scikit-learn": "sklearn",
+    "tensorflow": "tensorflow", "keras": "keras", "matplotlib": "matplotlib",
+}
 
 # Files a report folder holds besides its figures: a destination holding anything else is
 # not a previous report, and is never replaced.
@@ -161,8 +164,9 @@ class ReportFolder:
 def environment():
     """The library versions and the machine of this process, as a dict of strings.
 
-    Versions come from the installed distributions' metadata (nothing is imported: a report of
-    the ``data`` step alone does not start TensorFlow); a library that is not installed is
+    A library this process has imported gives its module's ``__version__`` (what ran); the
+    others their installed distribution's metadata, so nothing is imported (a report of the
+    ``data`` step alone does not start TensorFlow); a library found neither way is
     ``"not installed"``.
 
     Returns
@@ -180,14 +184,18 @@ def environment():
     >>> "scikit-learn" in env["versions"]
     True
     """
+    import sys
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {}
-    for name in _LIBRARIES:
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = "not installed"
+    for name, module in _LIBRARIES.items():
+        found = getattr(sys.modules.get(module), "__version__", None)
+        if found is None:
+            try:
+                found = version(name)
+            except PackageNotFoundError:
+                found = "not installed"
+        versions[name] = str(found)
     return {
         "versions": versions,
         "python": platform.python_version(),
