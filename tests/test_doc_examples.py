@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -154,7 +155,11 @@ def test_python_blocks_run(page, tmp_path, monkeypatch, request):
     if _relative(page) in FULL_MNIST:
         request.getfixturevalue("mnist_data_home")  # skips (fails in CI) without the files
     monkeypatch.chdir(tmp_path)
-    namespace = {"__name__": "__doc_example__"}
+    # The page's namespace is a module that pickle can find: a page that defines a class and
+    # pickles its instances (extending.md) works as it would in a script.
+    module = types.ModuleType("skmnist_doc_example")
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    namespace = module.__dict__
     for number, (_, code) in enumerate(blocks(page, {"python"}), start=1):
         with contextlib.redirect_stdout(io.StringIO()):
             try:

@@ -16,8 +16,10 @@ The steps:
 3. ``errors``: the confusion-matrix heatmap and a 5x5 grid of misclassified test digits.
 4. ``regularization``: the same network with and without an L2 penalty, trained side by side
    with a validation split; their training curves in one figure; both test scores.
-5. ``mdn``: the :class:`~skmnist.MDNClassifier`; histograms of samples from its mixture for
-   chosen test digits; its uncertainty; the softmax network against the MDN on the same split.
+5. ``mdn``: the :class:`~skmnist.MDNClassifier`; for chosen test digits the share of draws
+   from its mixture per digit, with the mixture's density; its uncertainty; the softmax
+   network against the MDN on the same split (reliability diagram with intervals and counts
+   per bin, risk-coverage curve).
 6. ``evaluation``: accuracy, precision, recall and F1 (macro, and per class: scikit-learn's
    classification report), the confusion matrix unless step 3 drew it for the same network,
    the first 15 test digits titled "predicted / actual"; the model is kept only when its test
