@@ -128,8 +128,8 @@ def provenance():
     import skmnist
 
     # Result files are outputs, not code: a run that follows another is not "dirty" for it.
-    status = _git("status", "--porcelain", "--untracked-files=no", "--", ".",
-                  ":(exclude)benchmarks/results")
+    status = _git("status", "--porcelain", "--untracked-files=no", "--", ":(top)",
+                  ":(top,exclude)benchmarks/results")
     root = os.path.dirname(os.path.dirname(RESULTS))
     command = shlex.join(["python", os.path.relpath(os.path.abspath(sys.argv[0]), root),
                           *sys.argv[1:]])
