@@ -299,7 +299,7 @@ def _num_samples(X):
 def _max_n_locator(n):
     from matplotlib.ticker import MaxNLocator
 
-    return MaxNLocator(n)
+    return MaxNLocator(n, steps=[1, 2, 5, 10])
 
 
 def _legend(ax, **kwargs):
@@ -1108,7 +1108,6 @@ class MixtureSamplesDisplay:
             panel.set_xticks(ticks)
             for axis in (panel, density_ax):
                 axis.tick_params(labelsize=9)
-                axis.yaxis.set_major_locator(_max_n_locator(3))
             panel.set_xlabel("digit value", fontsize=10)
             # The quantity on each side is named on the outer panels of a row; every panel
             # keeps its tick labels (the scales differ from panel to panel).
@@ -1130,8 +1129,11 @@ class MixtureSamplesDisplay:
                 inset.imshow(images[i], cmap=cmap, interpolation="nearest")
                 inset.set_xticks([])
                 inset.set_yticks([])
-            panel.set_ylim(0, top * room)
-            density_ax.set_ylim(0, density_top * room)
+            # Ticks over the data only: the room above it (for the inset) has no values.
+            for axis, highest in ((panel, top), (density_ax, density_top)):
+                axis.set_ylim(0, highest * room)
+                ticks_y = _max_n_locator(4).tick_values(0, highest)
+                axis.set_yticks(ticks_y[ticks_y <= highest * 1.0001])
             self.insets_.append(inset)
         self.axes_ = axes
         self.bounding_ax_ = bounding_ax
