@@ -241,6 +241,8 @@ def reproduce_command(result, data_args=()):
                 "conv_filters", "l2", "study_l2", "n_components", "random_state",
                 "min_accuracy"):
         value = settings[key]
+        if value is None:  # an unseeded run_study call: the command line has no such value
+            continue
         if key == "conv_filters":
             value = ",".join(str(int(f)) for f in value)
         elif isinstance(value, float):
