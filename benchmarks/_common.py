@@ -1,8 +1,17 @@
-"""Shared pieces of the benchmark scripts: data, timing callback, machine facts, JSON output."""
+"""Shared pieces of the benchmark scripts: data, timing callback, machine facts, JSON output.
 
+Every result file says where its numbers came from: :func:`save` adds a ``provenance`` record
+(the commit and whether the tree had uncommitted changes, skmnist's version, the date, the
+exact command) beside the ``machine`` record that each script stores, and writes one run per
+file (a script that runs a subset writes it under its own name: :func:`result_name`).
+"""
+
+import datetime
 import json
 import os
-import platform
+import shlex
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -85,21 +94,83 @@ def grid_search(estimator, grid, X, y, X_test, y_test, cv=3):
 
 
 def machine():
-    import sklearn
+    """The machine and library versions a run measured (stored in every result file): the
+    report's :func:`skmnist.report.environment`, with TensorFlow imported as skmnist does."""
+    from skmnist._tf import tf  # noqa: F401  (the version of what the run imports)
+    from skmnist.report import environment
 
-    from skmnist._tf import keras, tf
+    run_provenance()
+    env = environment()
+    versions = {k: v for k, v in env["versions"].items() if k != "skmnist"}
+    return {"cpu_count": env["cpu_count"], "platform": env["platform"],
+            "python": env["python"], **versions}
 
+
+def _git(*args):
+    """Output of ``git args`` in the repository, or None where there is no git checkout."""
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=os.path.dirname(RESULTS), capture_output=True, text=True,
+            timeout=30, check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip()
+
+
+def provenance():
+    """Where a run's numbers came from: commit, dirty flag, version, date, command.
+
+    ``dirty`` is True when tracked files (result files aside) differed from the commit when
+    the run started (the numbers then belong to no commit exactly); ``command`` is the
+    command line as run, from the repository root, with the data home when it was set.
+    """
+    import skmnist
+
+    # Result files are outputs, not code: a run that follows another is not "dirty" for it.
+    status = _git("status", "--porcelain", "--untracked-files=no", "--", ":(top)",
+                  ":(top,exclude)benchmarks/results")
+    root = os.path.dirname(os.path.dirname(RESULTS))
+    command = shlex.join(["python", os.path.relpath(os.path.abspath(sys.argv[0]), root),
+                          *sys.argv[1:]])
+    if os.environ.get("SKMNIST_DATA"):
+        command = f"SKMNIST_DATA={shlex.quote(os.environ['SKMNIST_DATA'])} {command}"
     return {
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "tensorflow": tf.__version__,
-        "keras": keras.__version__,
-        "scikit-learn": sklearn.__version__,
+        "commit": _git("rev-parse", "HEAD"),
+        "dirty": None if status is None else bool(status),
+        "skmnist": skmnist.__version__,
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": command,
     }
 
 
+# Taken once, at the run's start (machine() is called first by every script), before the run
+# or an edit made while it runs can change the tree.
+_PROVENANCE = None
+
+
+def run_provenance():
+    global _PROVENANCE
+    if _PROVENANCE is None:
+        _PROVENANCE = provenance()
+    return _PROVENANCE
+
+
+def result_name(base, chosen, every):
+    """The file stem of a run of ``chosen`` of ``every`` part: ``base`` for all of them,
+    ``{base}_only_{a}_{b}`` for a subset, so that a partial rerun never overwrites (or merges
+    into) the file of a whole run."""
+    chosen = list(chosen)
+    if set(chosen) == set(every):
+        return base
+    return f"{base}_only_" + "_".join(chosen)
+
+
 def save(name, results):
+    """Write ``results`` (one run) to ``results/{name}.json`` with its provenance."""
+    if "machine" not in results:
+        results = {"machine": machine(), **results}
+    results = {"provenance": run_provenance(), **results}
     os.makedirs(RESULTS, exist_ok=True)
     path = os.path.join(RESULTS, f"{name}.json")
     with atomic_file(path, "w") as f:

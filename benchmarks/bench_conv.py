@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import RESULTS, machine, report, save  # noqa: E402
+from _common import machine, report, result_name, save  # noqa: E402
 
 CONV_FILTERS = (32, 64)
 EPOCHS = 15
@@ -91,18 +91,14 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help="2 epochs on 10,000 training images (a smoke run)")
     parser.add_argument("--only", nargs="*", choices=sorted(CONFIGS),
-                        help="run only these configurations (their results are merged into "
-                        "the saved file)")
+                        help="run only these configurations (saved under their own name, "
+                        "conv_only_...json; conv.json is one run of every configuration)")
     args = parser.parse_args(argv)
     epochs, n_train = (2, 10_000) if args.quick else (EPOCHS, 0)
-    name = "conv_quick" if args.quick else "conv"
-    path = os.path.join(RESULTS, f"{name}.json")
-    results = {}
-    if args.only and os.path.exists(path):
-        with open(path) as f:
-            results = json.load(f)  # a partial rerun keeps the other configurations
-    results.update(machine=machine(), epochs=epochs, conv_filters=list(CONV_FILTERS))
-    for config in args.only or CONFIGS:
+    chosen = args.only or list(CONFIGS)
+    name = result_name("conv_quick" if args.quick else "conv", chosen, CONFIGS)
+    results = {"machine": machine(), "epochs": epochs, "conv_filters": list(CONV_FILTERS)}
+    for config in chosen:
         results[config] = run_config(config, epochs, n_train)
     if not args.quick:
         for config, target in (("fcn_conv", 0.993), ("fcn_conv_dropout", 0.993),

@@ -6,12 +6,12 @@ saves them to ``benchmarks/results/fcn.json``.
     SKMNIST_DATA=../shared/data/mnist python benchmarks/bench_fcn.py [--quick]
 
 ``--quick`` runs every part with few epochs and a tiny grid (a smoke test of the script).
-``--parts prediction,memory`` reruns only those parts (of accuracy, prediction, training,
-memory) and updates them in the saved results.
+``--parts prediction,memory`` runs only those parts (of accuracy, prediction, training,
+memory) and saves them under their own name (``fcn_only_prediction_memory.json``):
+``fcn.json`` is always one run of every part.
 """
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -22,13 +22,13 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import (  # noqa: E402
-    RESULTS,
     epoch_summary,
     epoch_timer,
     grid_search,
     load_full_mnist,
     machine,
     report,
+    result_name,
     save,
 )
 
@@ -176,12 +176,8 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown parts {sorted(unknown)}; choose from {PARTS}")
 
-    name = "fcn_quick" if args.quick else "fcn"
-    results = {}
-    if set(parts) != set(PARTS) and os.path.exists(os.path.join(RESULTS, f"{name}.json")):
-        with open(os.path.join(RESULTS, f"{name}.json")) as f:
-            results = json.load(f)  # update the parts rerun, keep the others
-    results.update({"machine": machine(), "quick": args.quick})
+    name = result_name("fcn_quick" if args.quick else "fcn", parts, PARTS)
+    results = {"machine": machine(), "quick": args.quick}
     X, y, X_test, y_test = load_full_mnist()
 
     if "accuracy" in parts:

@@ -17,12 +17,11 @@ It also times training epochs with and without augmentation, alternately in one 
 
 ``--quick`` trains on the embedded sample for 2 epochs and uses 200 images per set (a
 smoke test of the script; its numbers mean nothing). ``--only NAME ...`` scores only those
-models and updates their entries in the saved results, keeping the others' (accuracies of
-cached, seeded models do not depend on the run; the epoch timings are not re-measured).
+models and saves them under their own name (``other_digits_only_NAME....json``; the epoch
+timings are not re-measured): ``other_digits.json`` is always one run of every model.
 """
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -31,12 +30,12 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import (  # noqa: E402
-    RESULTS,
     epoch_summary,
     epoch_timer,
     load_full_mnist,
     machine,
     report,
+    result_name,
     save,
 )
 from _digit_sets import HANDWRITING_LIKE, SETS, naive_28x28  # noqa: E402
@@ -100,7 +99,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", nargs="+", choices=list(MODELS), default=None,
-                        help="score only these models; keep the other models' saved results")
+                        help="score only these models, saved under their own name")
     args = parser.parse_args()
 
     from skmnist import DigitNormalizer, PixelScaler
@@ -134,10 +133,6 @@ def main():
 
     results = {"machine": machine(), "quick": args.quick, "handwriting_like": HANDWRITING_LIKE,
                "models": {}}
-    if args.only and not args.quick:
-        with open(os.path.join(RESULTS, "other_digits.json")) as f:
-            saved = json.load(f)
-        results = {**saved, "machine": machine(), "models": dict(saved["models"])}
     for model_name, (clf, facts) in models.items():
         scores = {
             "mnist_test": clf.score(X_test, y_test),
@@ -170,7 +165,8 @@ def main():
         report("warm epoch, none / standard / + low_resolution (s)",
                f"{cost['none']:.2f} / {cost['standard']:.2f} (x{cost['ratio']:.2f}) / "
                f"{cost['standard_low_resolution']:.2f}")
-    save("other_digits" if not args.quick else "other_digits_quick", results)
+    save(result_name("other_digits_quick" if args.quick else "other_digits",
+                     args.only or MODELS, MODELS), results)
 
 
 if __name__ == "__main__":

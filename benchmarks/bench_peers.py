@@ -77,7 +77,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
-from _common import epoch_timer, machine, report, save  # noqa: E402
+from _common import epoch_timer, machine, report, result_name, save  # noqa: E402
 
 CONTENDERS = {
     "fcn": "FCNClassifier",
@@ -574,10 +574,8 @@ def main(argv=None):
     print("\n" + table)
     print(f"\ncheck_estimator: {results['check_estimator_scope']}")
     print(f"Total {results['seconds']:.0f} s")
-    name = "peers_quick" if args.quick else "peers"
-    if set(names) != set(CONTENDERS):  # a partial rerun never replaces the whole table
-        name += "_only_" + "_".join(names)
-    save(name, results)
+    # a partial rerun never replaces the whole table
+    save(result_name("peers_quick" if args.quick else "peers", names, CONTENDERS), results)
 
 
 if __name__ == "__main__":

@@ -70,12 +70,13 @@ print(f"mean entropy of the {np.sum(wrong)} wrong predictions:  {u.entropy[wrong
 # The mixtures behind the numbers
 # -------------------------------
 # :class:`~skmnist.plotting.MixtureSamplesDisplay` draws 2,000 values from each chosen
-# digit's mixture (histogram), the mixture's density (line), the true digit (dashed red) and
-# the digit itself (inset). Grey lines mark the class boundaries ``k + 0.5``: the mass
-# between two of them is that class's probability (mass left of -0.5 counts for 0, right of
-# 9.5 for 9). The confident digits have a single narrow peak on the right value. The
-# uncertain ones spread their mass over several separate peaks, some far from the true
-# digit: the prediction is still right, but only by a plurality of about a third.
+# digit's mixture and shows the share of them on each digit (bars, left axis), the mixture's
+# density (line, right axis), the true digit (dashed red) and the digit itself (inset). Grey
+# lines mark the class boundaries ``k + 0.5``: the mass between two of them is that class's
+# probability (mass left of 0.5 counts for 0, right of 8.5 for 9), which the bars estimate.
+# The confident digits have a single narrow peak on the right value. The uncertain ones
+# spread their mass over several separate peaks, some far from the true digit: the
+# prediction is still right, but only by a plurality of about a third.
 disp = MixtureSamplesDisplay.from_estimator(mdn, Z_test[idx], y_test[idx])
 disp.figure_.suptitle("MDN mixtures: two most certain (left), three least certain test digits")
 

@@ -48,6 +48,8 @@ from skmnist._prediction import as_tensor
 from skmnist._tf import keras, tf, tfd, thread_pool_size
 from skmnist._tracing import _registry as gradient_registry
 from skmnist._training_data import training_rows
+from skmnist.study import _Context as StudyContext
+from skmnist.study import _novelty_problem as novelty_problem
 
 __all__ = [
     "CENTRE",
@@ -86,6 +88,8 @@ __all__ = [
     "sample_mixture",
     "skew",
     "split_head",
+    "StudyContext",
+    "novelty_problem",
     "tf",
     "tfd",
     "thread_pool_size",

@@ -2,10 +2,14 @@
 
 The user guide and the benchmark records quote the test accuracy of ``FCNClassifier()`` and
 ``MDNClassifier()`` (their defaults, ``random_state=0``) trained on the official 60,000
-images.  These tests train both defaults and check that every such figure is within half a
-percentage point of what they measure now (single seeded runs differ by a few tenths of a
-point: ``benchmarks/results/seeds.json``), so the documentation cannot drift from what a user
-gets.  Slow (about a minute on 2 cores each): CI runs them with the official files.
+images.  A figure of the seeded fit (``random_state=0``) must be the fit's own: a seeded fit
+reproduces its accuracy to the digit on one machine, so such a figure may differ from what the
+test measures by a tenth of a point at most (room for another TensorFlow build, none for a
+figure of an earlier network: the MDN's previous initialization reached 98.01-98.05%, the
+current one 98.23%).  A mean over seeds may differ by half a point (seeds differ by a few
+tenths: ``benchmarks/results/seeds.json``).  The cheap test checks that the seed-0 figures
+agree with each other; the slow ones train both defaults (about a minute on 2 cores each): CI
+runs them with the official files.
 """
 
 import json
@@ -17,8 +21,10 @@ import pytest
 from skmnist import FCNClassifier, MDNClassifier, PixelScaler, fetch_mnist
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# Half a percentage point: seed noise (the spread of seeds.json) plus TensorFlow versions.
-MARGIN = 0.005
+# A tenth of a point (10 test digits) for a figure of the seeded fit itself; half a point for
+# a mean over seeds (seed noise, the spread of seeds.json, plus TensorFlow versions).
+SEED_MARGIN = 0.001
+MEAN_MARGIN = 0.005
 
 
 def _read(relative):
@@ -46,7 +52,8 @@ def _seed_zero(estimator):
     return float(run[estimator]["accuracy"])
 
 
-# Every place that states a default's full-MNIST test accuracy: (where, the figure).
+# Every place that states a default's full-MNIST test accuracy: (where, the figure); the
+# margin follows from "where" (_margin).
 DOCUMENTED = {
     "fcn": [
         (
@@ -71,6 +78,12 @@ DOCUMENTED = {
             ),
         ),
         ("benchmarks/results/seeds.json", lambda: _seed_zero("fcn")),
+        (
+            "benchmarks/results/ood.json",
+            lambda: _from_json(
+                "benchmarks/results/ood.json", "fcn", "timing", "network_test_accuracy"
+            ),
+        ),
         (
             "benchmarks/results/fcn.json",
             lambda: _from_json(
@@ -99,11 +112,21 @@ DOCUMENTED = {
         ),
         ("benchmarks/results/seeds.json", lambda: _seed_zero("mdn")),
         (
+            "benchmarks/results/ood.json",
+            lambda: _from_json(
+                "benchmarks/results/ood.json", "mdn", "timing", "network_test_accuracy"
+            ),
+        ),
+        (
             "benchmarks/results/mdn.json",
             lambda: _from_json("benchmarks/results/mdn.json", "mdn_default", "accuracy"),
         ),
     ],
 }
+
+
+def _margin(where):
+    return MEAN_MARGIN if "mean of seeds" in where else SEED_MARGIN
 
 
 def test_documented_figures_are_found():
@@ -112,6 +135,15 @@ def test_documented_figures_are_found():
     for name, sources in DOCUMENTED.items():
         for where, read in sources:
             assert 0.9 < read() < 1.0, (name, where)
+
+
+@pytest.mark.parametrize("name", list(DOCUMENTED))
+def test_seed_zero_figures_agree(name):
+    # Cheap: every figure of the same seeded fit is one number, so a page or result file left
+    # from an earlier network stands out without training anything.
+    figures = {where: read() for where, read in DOCUMENTED[name]
+               if _margin(where) == SEED_MARGIN}
+    assert max(figures.values()) - min(figures.values()) <= SEED_MARGIN, figures
 
 
 @pytest.fixture(scope="module")
@@ -131,11 +163,11 @@ def test_default_reaches_the_documented_accuracy(full_mnist, name, estimator):
     X, y, X_test, y_test = full_mnist
     accuracy = estimator(random_state=0).fit(X, y).score(X_test, y_test)
     off = {
-        where: f"{figure:.2%}"
+        where: f"{figure:.2%} (allowed: {_margin(where):.1%} off)"
         for where, read in DOCUMENTED[name]
-        if abs((figure := read()) - accuracy) > MARGIN
+        if abs((figure := read()) - accuracy) > _margin(where) + 1e-12
     }
     assert not off, (
         f"{estimator.__name__}(random_state=0) reaches {accuracy:.2%} on the full MNIST test "
-        f"set; these figures are more than {MARGIN:.1%} away from it: {off}"
+        f"set; these figures are too far from it: {off}"
     )

@@ -369,21 +369,26 @@ def test_mixture_samples_draws_histograms_and_densities(mdn, data):
     assert disp.axes_.shape == (2, 5)
     assert [a.axison for a in disp.axes_.ravel()] == [True] * 6 + [False] * 4
     assert len(disp.histograms_) == len(disp.density_lines_) == len(disp.insets_) == 6
+    assert len(disp.density_axes_) == 6
 
     draws = mdn.sample_values(X, n_draws=500, random_state=0)
     params = mdn.mixture_params(X)
     y_pred = mdn.predict(X)
     for i, panel in enumerate(disp.axes_.ravel()[:6]):
+        # one bar per digit: the share of the draws in its interval (the first and last
+        # digits take everything beyond), as predict_proba's classes
         bars = disp.histograms_[i]
         heights = np.array([p.get_height() for p in bars.patches])
-        widths = np.array([p.get_width() for p in bars.patches])
-        lefts = np.array([p.get_x() for p in bars.patches])
-        assert np.sum(heights * widths) == pytest.approx(1.0)
-        expected, _ = np.histogram(draws[i], bins=np.r_[lefts, lefts[-1] + widths[-1]],
-                                   density=True)
-        np.testing.assert_allclose(heights, expected)
+        centres = np.array([p.get_x() + p.get_width() / 2 for p in bars.patches])
+        np.testing.assert_allclose(centres, np.arange(10))
+        digit = np.clip(np.floor(draws[i] + 0.5), 0, 9).astype(int)
+        np.testing.assert_allclose(heights, np.bincount(digit, minlength=10) / 500)
+        assert panel.get_ylabel() == ("share of draws" if i % 5 == 0 else "")
 
+        # the density on its own axis, sharing the panel's x
         line = disp.density_lines_[i]
+        assert line.axes is disp.density_axes_[i] and line.axes is not panel
+        assert line.axes.get_xlim() == panel.get_xlim()
         x, density = line.get_xdata(), line.get_ydata()
         assert x[0] <= min(draws[i].min(), -0.5) and x[-1] >= max(draws[i].max(), 9.5)
         assert np.trapezoid(density, x) == pytest.approx(1.0, abs=1e-2)
@@ -397,8 +402,7 @@ def test_mixture_samples_draws_histograms_and_densities(mdn, data):
         assert panel.get_title() == f"true {y[i]} / pred {y_pred[i]}"
         assert panel.get_xlabel() == "digit value"
         boundaries = sorted(
-            ln.get_xdata()[0] for ln in panel.get_lines()
-            if ln is not disp.true_lines_[i] and ln is not line
+            ln.get_xdata()[0] for ln in panel.get_lines() if ln is not disp.true_lines_[i]
         )
         assert boundaries == [k + 0.5 for k in range(9)]
 
@@ -415,10 +419,11 @@ def test_mixture_samples_inset_above_data(mdn, data):
     for panel, inset, bars, line in zip(
         disp.axes_.ravel(), disp.insets_, disp.histograms_, disp.density_lines_
     ):
-        top = max(max(p.get_height() for p in bars.patches), line.get_ydata().max())
-        # the data's highest point, in display coordinates, is below the inset's bottom
-        _, top_px = panel.transData.transform((0, top))
-        assert top_px < inset.get_window_extent().y0
+        # the data's highest points (bars, and the density on its own axis), in display
+        # coordinates, are below the inset's bottom
+        _, bars_px = panel.transData.transform((0, max(p.get_height() for p in bars.patches)))
+        _, line_px = line.axes.transData.transform((0, line.get_ydata().max()))
+        assert max(bars_px, line_px) < inset.get_window_extent().y0
         box, panel_box = inset.get_window_extent(), panel.get_window_extent()
         assert panel_box.x0 <= box.x0 and box.x1 <= panel_box.x1 + 1
         assert box.y1 <= panel_box.y1 + 1
@@ -620,6 +625,10 @@ def test_mixture_samples_display_from_arrays_bins_and_inset_corner():
         true_values=[9.0, 2.0], images=images,
     ).plot(bins=20, n_cols=2)
     assert [len(h.patches) for h in disp.histograms_] == [20, 20]
+    for bars, row in zip(disp.histograms_, draws):  # the share of the draws in each bin
+        heights = [p.get_height() for p in bars.patches]
+        expected, _ = np.histogram(row, bins=np.linspace(-0.5, 9.5, 21))
+        np.testing.assert_allclose(heights, expected / len(row))
     assert [a.get_title() for a in disp.axes_.ravel()] == ["a", "b"]
     np.testing.assert_allclose(disp.density_lines_[1].get_ydata(), density)
     disp.figure_.canvas.draw()
@@ -634,7 +643,7 @@ def test_mixture_samples_display_from_arrays_bins_and_inset_corner():
     )
     assert len(disp.histograms_[0].patches) == 4
     assert disp.insets_ == [None] and disp.true_lines_ == [None]
-    boundaries = [ln.get_xdata()[0] for ln in disp.axes_[0, 0].get_lines()[:-1]]
+    boundaries = [ln.get_xdata()[0] for ln in disp.axes_[0, 0].get_lines()]
     assert boundaries == [0.5, 1.5]
     with pytest.raises(ValueError, match="bins must be"):
         MixtureSamplesDisplay(draws[:1], x, density[None]).plot(bins=[1, 0])

@@ -251,6 +251,15 @@ def _load_data(args):
     return name, train, test
 
 
+def _data_args(args):
+    """The data options of ``args`` as command-line arguments, for the report's command."""
+    if not args.full:
+        return []
+    home = args.data_home or os.environ.get("SKMNIST_DATA")
+    return ["--full", *(["--data-home", home] if home else []),
+            *(["--no-download"] if args.no_download else [])]
+
+
 # Thresholds of the save step: the original work's on full MNIST, and one the defaults clear
 # with a margin on the 5,000-image embedded sample (about 94-95% there).
 _MIN_ACCURACY_FULL = 0.95
@@ -298,7 +307,7 @@ def run(args, out=None):
             verbose=2 if args.verbose else 0, log=log, scheduler=args.scheduler,
         )
         total = time.perf_counter() - started
-        write_report(result, folder.staging, total_seconds=total)
+        write_report(result, folder.staging, total_seconds=total, data_args=_data_args(args))
         folder.commit()
     except BaseException:
         folder.discard()

@@ -14,10 +14,10 @@ Each class holds the data of one kind of figure and follows scikit-learn's visua
   ``history_``, one panel per metric, several estimators per panel (e.g. with and without an
   L2 penalty).
 - :class:`MixtureSamplesDisplay`: for a mixture density network
-  (:class:`skmnist.MDNClassifier`), a histogram of values drawn from each input's mixture
-  with the mixture's density over it.
+  (:class:`skmnist.MDNClassifier`), the share of values drawn from each input's mixture that
+  falls on each digit, with the mixture's density as a line on its own axis.
 - :class:`ReliabilityDisplay`: a top-label reliability diagram with the expected calibration
-  error.
+  error, an interval per bin and the number of samples per bin.
 - :class:`RiskCoverageDisplay`: selective risk against coverage with its area (AURC).
 
 Estimators can be fitted skmnist classifiers or :class:`~sklearn.pipeline.Pipeline` objects
@@ -294,6 +294,12 @@ def _num_samples(X):
     if shape is not None and len(shape) > 0:
         return int(shape[0])
     return len(X)
+
+
+def _max_n_locator(n):
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(n, steps=[1, 2, 5, 10])
 
 
 def _legend(ax, **kwargs):
@@ -898,13 +904,17 @@ def _inset_corner(draws, x, true_value):
 
 
 class MixtureSamplesDisplay:
-    """Histograms of values drawn from a mixture density network, with the mixture's density.
+    """Values drawn from a mixture density network, per digit, with the mixture's density.
 
-    One panel per input: the density-normalised histogram of values drawn from the input's
-    predicted Gaussian mixture over the digit value, the mixture's density as a line over
-    it, light vertical lines at the class boundaries ``k + 0.5``, a dashed vertical line at
-    the true value when known and a small inset of the digit. Use :meth:`from_estimator`
-    with a fitted :class:`skmnist.MDNClassifier` to create one.
+    One panel per input: bars of the share of values drawn from the input's predicted
+    Gaussian mixture that falls on each digit (the interval ``[k - 0.5, k + 0.5)`` of digit
+    ``k``; the first digit takes everything below, the last everything above: the classes of
+    ``predict_proba``), read on the left axis; the mixture's density as a line, read on its
+    own axis on the right (a narrow component's density peaks far above any share, so one
+    axis would hide the bars under it); light vertical lines at the class boundaries
+    ``k + 0.5``, a dashed vertical line at the true value when known and a small inset of the
+    digit. Use :meth:`from_estimator` with a fitted :class:`skmnist.MDNClassifier` to create
+    one.
 
     Parameters
     ----------
@@ -936,10 +946,13 @@ class MixtureSamplesDisplay:
         ``plot`` got an array-like of Axes, that array, in its own shape.
 
     histograms_ : list of matplotlib BarContainer
-        The histogram of each panel.
+        The bars of each panel: the share of draws per digit (or per bin of ``bins``).
 
     density_lines_ : list of matplotlib Line2D
         The density line of each panel.
+
+    density_axes_ : list of matplotlib Axes
+        The right-hand Axes of each panel, holding its density line (a twin of the panel).
 
     true_lines_ : list of matplotlib Line2D or None
         The true-value line of each panel (None where there is no true value).
@@ -965,8 +978,10 @@ class MixtureSamplesDisplay:
     >>> disp = MixtureSamplesDisplay.from_estimator(mdn, X[-4:], y[-4:], n_draws=500)
     >>> disp.axes_.shape, len(disp.histograms_), len(disp.insets_)
     ((1, 4), 4, 4)
-    >>> disp.axes_[0, 0].get_xlabel()
-    'digit value'
+    >>> disp.axes_[0, 0].get_xlabel(), disp.axes_[0, 0].get_ylabel()
+    ('digit value', 'share of draws')
+    >>> disp.density_axes_[-1].get_ylabel()
+    'density'
     """
 
     def __init__(
@@ -989,8 +1004,9 @@ class MixtureSamplesDisplay:
             Number of columns of the grid.
 
         bins : int or array-like, default=None
-            Histogram bins: a number of equal-width bins over the range of ``x``, or the bin
-            edges. None uses bins of width 0.1 (ten per class) over the range of ``x``.
+            Bars: None draws one per digit (the share of draws that the digit's interval
+            holds); an int, that many equal-width bins over the range of ``x``; an array,
+            the bin edges. Each bar's height is the share of the draws in it.
 
         ax : matplotlib Axes or array-like of Axes, default=None
             None draws on a new figure; an array-like of Axes draws one input on each; a
@@ -1043,9 +1059,7 @@ class MixtureSamplesDisplay:
                 )
         n_classes = _check_positive_int(self.n_classes, "n_classes")
         if bins is None:
-            width = 0.1
-            lo = math.floor(x[0] / width) * width
-            edges = np.arange(lo, x[-1] + width, width)
+            edges = None
         elif isinstance(bins, Integral) and not isinstance(bins, bool):
             edges = np.linspace(x[0], x[-1], _check_positive_int(bins, "bins") + 1)
         else:
@@ -1053,48 +1067,73 @@ class MixtureSamplesDisplay:
             if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
                 raise ValueError("bins must be an int or increasing bin edges.")
 
+        # 2.3 x 2.2 inches a panel: five in a row stay readable at 9-10 points when the
+        # figure is shown about 1,000 pixels wide (the report's page).
         fig, axes, bounding_ax = _panel_grid(
-            ax, n, n_cols, (3.0, 2.4), "MixtureSamplesDisplay", wspace=0.35, hspace=0.6
+            ax, n, n_cols, (2.3, 2.2), "MixtureSamplesDisplay", wspace=0.35, hspace=0.6
         )
+        grid_cols = axes.shape[-1] if axes.ndim == 2 else len(axes.ravel())
         self.histograms_, self.density_lines_, self.true_lines_, self.insets_ = [], [], [], []
-        ticks = np.arange(n_classes) if n_classes <= 10 else np.arange(0, n_classes, 5)
+        self.density_axes_ = []
+        # Every other digit: ten labels at a readable size do not fit a panel's width.
+        ticks = np.arange(0, n_classes, 2 if n_classes <= 10 else 5)
         for i, panel in enumerate(axes.ravel()[:n]):
             for k in range(n_classes - 1):
                 panel.axvline(k + 0.5, color="0.85", linewidth=0.8, zorder=0)
-            heights, _, bars = panel.hist(
-                draws[i], bins=edges, density=True, color="tab:blue", alpha=0.45,
-                label="draws",
-            )
+            share = np.full(draws.shape[1], 1.0 / draws.shape[1])
+            if edges is None:
+                digit = np.clip(np.floor(draws[i] + 0.5), 0, n_classes - 1).astype(int)
+                heights = np.bincount(digit, minlength=n_classes) / draws.shape[1]
+                bars = panel.bar(np.arange(n_classes), heights, width=0.8, color="tab:blue",
+                                 alpha=0.55, label="share of draws")
+            else:
+                heights, _, bars = panel.hist(draws[i], bins=edges, weights=share,
+                                              color="tab:blue", alpha=0.55,
+                                              label="share of draws")
             self.histograms_.append(bars)
-            (line,) = panel.plot(x, densities[i], color="tab:blue", linewidth=1.3,
-                                 label="density")
+            density_ax = panel.twinx()
+            (line,) = density_ax.plot(x, densities[i], color=_BLACK, linewidth=1.1,
+                                      label="density")
             self.density_lines_.append(line)
+            self.density_axes_.append(density_ax)
             true_line = None
             if true_values is not None:
                 true_line = panel.axvline(
                     true_values[i], color=_RED, linestyle="--", linewidth=1.2, label="true"
                 )
             self.true_lines_.append(true_line)
-            top = max(float(np.max(heights, initial=0.0)), float(np.max(densities[i])), 1e-12)
+            top = max(float(np.max(heights, initial=0.0)), 1e-12)
+            density_top = max(float(np.max(densities[i])), 1e-12)
             panel.set_xlim(x[0], x[-1])
             panel.set_xticks(ticks)
-            panel.tick_params(labelsize=8)
-            panel.set_xlabel("digit value", fontsize=8)
+            for axis in (panel, density_ax):
+                axis.tick_params(labelsize=9)
+            panel.set_xlabel("digit value", fontsize=10)
+            # The quantity on each side is named on the outer panels of a row; every panel
+            # keeps its tick labels (the scales differ from panel to panel).
+            if i % grid_cols == 0:
+                panel.set_ylabel("share of draws", fontsize=10)
+            if i % grid_cols == grid_cols - 1 or i == n - 1:
+                density_ax.set_ylabel("density", fontsize=10)
             if titles[i]:
-                panel.set_title(titles[i], fontsize=9)
+                panel.set_title(titles[i], fontsize=10)
             inset = None
+            room = 1.1
             if images is not None:
                 # Room above the data for the digit (the top 37% of the panel), in the
                 # corner that keeps clear of the true-value line and has less mass below.
-                panel.set_ylim(0, top * 1.65)
+                room = 1.65
                 inset_x = _inset_corner(draws[i], x, None if true_values is None
                                         else true_values[i])
                 inset = panel.inset_axes([inset_x, 0.63, 0.28, 0.35])
                 inset.imshow(images[i], cmap=cmap, interpolation="nearest")
                 inset.set_xticks([])
                 inset.set_yticks([])
-            else:
-                panel.set_ylim(0, top * 1.1)
+            # Ticks over the data only: the room above it (for the inset) has no values.
+            for axis, highest in ((panel, top), (density_ax, density_top)):
+                axis.set_ylim(0, highest * room)
+                ticks_y = _max_n_locator(4).tick_values(0, highest)
+                axis.set_yticks(ticks_y[ticks_y <= highest * 1.0001])
             self.insets_.append(inset)
         self.axes_ = axes
         self.bounding_ax_ = bounding_ax
@@ -1229,15 +1268,31 @@ class MixtureSamplesDisplay:
 _REF_LABEL = "perfectly calibrated"
 
 
+def _wilson_interval(successes, n, z=1.959964):
+    """The Wilson score interval (95% by default) of a proportion: ``(low, high)`` arrays.
+
+    Unlike the normal approximation it stays inside [0, 1] and is not zero-width at an
+    accuracy of 0 or 1, where a bin of a few samples often sits.
+    """
+    successes, n = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
 class ReliabilityDisplay:
     """Top-label reliability diagram: accuracy against confidence, per confidence bin.
 
     Each sample's confidence is its largest predicted probability. The samples are grouped
     into equal-width confidence bins; for each non-empty bin the diagram shows the fraction
-    of correct predictions against the bin's mean confidence. A calibrated classifier lies
-    on the diagonal; below it, it is overconfident. Use :meth:`from_estimator` or
-    :meth:`from_predictions` to create one; drawing several on the same ``ax`` compares
-    models.
+    of correct predictions against the bin's mean confidence, with its 95% Wilson interval.
+    A calibrated classifier lies on the diagonal; below it, it is overconfident. A good
+    classifier puts most samples in the last bin and few in the others, whose accuracies
+    then swing by chance: the intervals and the counts per bin (a step histogram under the
+    diagram, on a log scale) say how far to trust each point. Use :meth:`from_estimator` or
+    :meth:`from_predictions` to create one; drawing several on the same ``ax`` (and
+    ``count_ax``) compares models.
 
     Parameters
     ----------
@@ -1264,8 +1319,18 @@ class ReliabilityDisplay:
     line_ : matplotlib Line2D
         The reliability curve (non-empty bins only).
 
+    intervals_ : matplotlib LineCollection or None
+        The 95% Wilson interval of each non-empty bin's accuracy (None with
+        ``intervals=False``).
+
+    counts_ : matplotlib StepPatch or None
+        The number of samples per bin, on :attr:`count_ax_` (None without one).
+
     ax_ : matplotlib Axes
         The Axes of the diagram.
+
+    count_ax_ : matplotlib Axes or None
+        The Axes of the counts per bin: created under the diagram when ``ax`` is None.
 
     figure_ : matplotlib Figure
         The figure holding the diagram.
@@ -1291,6 +1356,8 @@ class ReliabilityDisplay:
     ('confidence', 'accuracy')
     >>> disp.line_.get_label().startswith("FCNClassifier (ECE ")
     True
+    >>> int(disp.counts_.get_data().values.sum()) == len(y_test)
+    True
     """
 
     def __init__(self, confidence, accuracy, count, bin_edges, ece=None, name=None):
@@ -1301,20 +1368,29 @@ class ReliabilityDisplay:
         self.ece = ece
         self.name = name
 
-    def plot(self, *, ax=None, name=None, ref_line=True, **kwargs):
+    def plot(self, *, ax=None, name=None, ref_line=True, count_ax=None, intervals=True,
+             **kwargs):
         """Draw the reliability diagram.
 
         Parameters
         ----------
         ax : matplotlib Axes, default=None
             Axes to draw on (e.g. one already holding another model's diagram); None
-            creates a new figure.
+            creates a new figure with the diagram and, under it, the counts per bin.
 
         name : str, default=None
             Name in the legend; None uses the ``name`` given at construction.
 
         ref_line : bool, default=True
             Draw the diagonal of perfect calibration (once per Axes).
+
+        count_ax : matplotlib Axes, default=None
+            Axes on which to draw the number of samples per bin (a step histogram, log
+            scale), e.g. one under ``ax``. None draws the counts only on the new figure
+            that ``ax=None`` creates.
+
+        intervals : bool, default=True
+            Draw each non-empty bin's 95% Wilson interval of the accuracy.
 
         **kwargs : dict
             Keyword arguments passed to :meth:`matplotlib.axes.Axes.plot` for the curve.
@@ -1333,6 +1409,11 @@ class ReliabilityDisplay:
                 "confidence, accuracy and count must be 1-D arrays of the same length, got "
                 f"shapes {confidence.shape}, {accuracy.shape} and {count.shape}."
             )
+        if ax is None:
+            fig, (ax, new_count_ax) = plt.subplots(
+                2, 1, figsize=(5.0, 6.2), height_ratios=(3, 1), layout="constrained"
+            )
+            count_ax = new_count_ax if count_ax is None else count_ax
         fig, ax = _single_axes(ax, plt)
         name = self.name if name is None else name
         keep = (count > 0) & np.isfinite(confidence) & np.isfinite(accuracy)
@@ -1345,17 +1426,35 @@ class ReliabilityDisplay:
         }
         line_kwargs.update(kwargs)
         (self.line_,) = ax.plot(confidence[keep], accuracy[keep], **line_kwargs)
+        color = self.line_.get_color()
+        self.intervals_ = None
+        if intervals:
+            low, high = _wilson_interval(accuracy[keep] * count[keep], count[keep])
+            self.intervals_ = ax.vlines(confidence[keep], low, high, color=color,
+                                        linewidth=1.5, alpha=0.6)
         ax.set(xlabel="confidence", ylabel="accuracy", xlim=(0, 1), ylim=(0, 1))
-        ax.set_aspect("equal")
+        # A square diagram; the box aspect (not the data aspect) keeps a count axes under
+        # it exactly as wide, so their confidence axes line up.
+        ax.set_box_aspect(1)
         # "best": under- and overconfident models fill opposite corners
         _legend(ax, loc="best")
+        self.counts_ = None
+        if count_ax is not None:
+            edges = np.asarray(self.bin_edges, dtype=float)
+            self.counts_ = count_ax.stairs(count, edges, color=color, linewidth=1.5,
+                                           label=name)
+            count_ax.set_yscale("log")
+            count_ax.set(xlim=(0, 1), ylabel="samples per bin")
+            count_ax.set_box_aspect(1 / 3)
         self.ax_ = ax
+        self.count_ax_ = count_ax
         self.figure_ = fig
         return self
 
     @classmethod
     def from_predictions(
-        cls, y_true, y_prob, *, n_bins=15, labels=None, name=None, ax=None, **kwargs
+        cls, y_true, y_prob, *, n_bins=15, labels=None, name=None, ax=None, count_ax=None,
+        **kwargs
     ):
         """Draw the reliability diagram of predicted probabilities.
 
@@ -1378,7 +1477,10 @@ class ReliabilityDisplay:
             Name in the legend.
 
         ax : matplotlib Axes, default=None
-            Axes to draw on; None creates a new figure.
+            Axes to draw on; None creates a new figure (with the counts per bin under it).
+
+        count_ax : matplotlib Axes, default=None
+            Axes on which to draw the counts per bin (see :meth:`plot`).
 
         **kwargs : dict
             Keyword arguments passed to :meth:`matplotlib.axes.Axes.plot` for the curve.
@@ -1392,10 +1494,12 @@ class ReliabilityDisplay:
         ece = expected_calibration_error(y_true, y_prob, n_bins=n_bins, labels=labels)
         return cls(
             bins.confidence, bins.accuracy, bins.count, bins.bin_edges, ece=ece, name=name
-        ).plot(ax=ax, **kwargs)
+        ).plot(ax=ax, count_ax=count_ax, **kwargs)
 
     @classmethod
-    def from_estimator(cls, estimator, X, y, *, n_bins=15, name=None, ax=None, **kwargs):
+    def from_estimator(
+        cls, estimator, X, y, *, n_bins=15, name=None, ax=None, count_ax=None, **kwargs
+    ):
         """Draw the reliability diagram of a fitted classifier on ``(X, y)``.
 
         Parameters
@@ -1417,7 +1521,10 @@ class ReliabilityDisplay:
             estimator.
 
         ax : matplotlib Axes, default=None
-            Axes to draw on; None creates a new figure.
+            Axes to draw on; None creates a new figure (with the counts per bin under it).
+
+        count_ax : matplotlib Axes, default=None
+            Axes on which to draw the counts per bin (see :meth:`plot`).
 
         **kwargs : dict
             Keyword arguments passed to :meth:`matplotlib.axes.Axes.plot` for the curve.
@@ -1436,6 +1543,7 @@ class ReliabilityDisplay:
             labels=classes,
             name=_name(estimator) if name is None else name,
             ax=ax,
+            count_ax=count_ax,
             **kwargs,
         )
 

@@ -2,9 +2,11 @@
 
 :func:`write_report` turns a :class:`~skmnist.study.StudyResult` into a folder holding
 
-- ``index.html``: every section of the study with its figures embedded (PNG data URIs), its
-  tables and its preformatted text; one file that reads the same when moved, with no network
-  resource and no JavaScript;
+- ``index.html``: a banner first when the run is degraded (:attr:`StudyResult.warnings
+  <skmnist.study.StudyResult>`), every section of the study with its figures embedded (PNG
+  data URIs), its tables and its preformatted text, then the run itself: every setting, the
+  library versions, the machine and the command that reproduces it; one file that reads the
+  same when moved, with no network resource and no JavaScript;
 - one PNG per figure beside it;
 - ``metrics.json``: every number on the page (and more), for scripts;
 - ``classification_report.txt``: scikit-learn's report of the evaluated model;
@@ -18,13 +20,25 @@ import base64
 import html
 import json
 import os
+import platform
+import shlex
 import shutil
 import tempfile
 import time
 
 from ._io import current_umask
 
-__all__ = ["ReportFolder", "metrics_record", "write_report"]
+__all__ = ["ReportFolder", "environment", "metrics_record", "reproduce_command", "write_report"]
+
+#: Width in CSS pixels at which the page shows a figure at most (``main``'s 1,100 px less its
+#: padding and the section's): figures are drawn to be read at this width.
+CONTENT_WIDTH_PX = 980
+
+# The libraries whose versions decide a run's numbers: name -> module.
+_LIBRARIES = {
+    "skmnist": "skmnist", "numpy": "numpy", "scikit-learn": "sklearn",
+    "tensorflow": "tensorflow", "keras": "keras", "matplotlib": "matplotlib",
+}
 
 # Files a report folder holds besides its figures: a destination holding anything else is
 # not a previous report, and is never replaced.
@@ -63,6 +77,12 @@ pre { background: #f6f8fa; border: 1px solid #d0d7de; padding: .8rem; overflow-x
 .verdict { padding: .6rem 1rem; border-radius: 6px; font-weight: 600; }
 .verdict.good { background: #dafbe1; color: #1a7f37; }
 .verdict.bad { background: #ffebe9; color: #b42318; }
+pre.command { white-space: pre-wrap; overflow-wrap: anywhere; }
+table.facts td { text-align: left; }
+.banner { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 8px;
+          padding: .6rem 1.2rem; margin: 1.2rem 0; }
+.banner h2 { margin: .2rem 0; font-size: 1.15rem; color: #7d4e00; }
+.banner ul { margin: .3rem 0; }
 footer { color: #57606a; font-size: .85rem; text-align: center; padding-bottom: 2rem; }
 """
 
@@ -156,6 +176,98 @@ class ReportFolder:
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
+def environment():
+    """The library versions and the machine of this process, as a dict of strings.
+
+    A library this process has imported gives its module's ``__version__`` (what ran); the
+    others their installed distribution's metadata, so nothing is imported (a report of the
+    ``data`` step alone does not start TensorFlow); a library found neither way is
+    ``"not installed"``.
+
+    Returns
+    -------
+    environment : dict
+        ``{"versions": {library: version}, "python": ..., "platform": ..., "machine": ...,
+        "cpu_count": ...}``.
+
+    Examples
+    --------
+    >>> from skmnist.report import environment
+    >>> env = environment()
+    >>> sorted(env)
+    ['cpu_count', 'machine', 'platform', 'python', 'versions']
+    >>> "scikit-learn" in env["versions"]
+    True
+    """
+    import sys
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {}
+    for name, module in _LIBRARIES.items():
+        found = getattr(sys.modules.get(module), "__version__", None)
+        if found is None:
+            try:
+                found = version(name)
+            except PackageNotFoundError:
+                found = "not installed"
+        versions[name] = str(found)
+    return {
+        "versions": versions,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+    }
+
+
+def reproduce_command(result, data_args=()):
+    """The ``skmnist run`` command line that reruns the study of ``result``.
+
+    Every setting is written out, defaults included, so the command means the same when a
+    later version changes a default. The data is what ``data_args`` says (the command line's
+    own ``--full``, ``--data-home``, ...); without them, the embedded sample.
+
+    Parameters
+    ----------
+    result : StudyResult
+        What :func:`skmnist.study.run_study` returned.
+    data_args : sequence of str, default=()
+        The data options of the run, as command-line arguments.
+
+    Returns
+    -------
+    command : str
+        A shell command line.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skmnist import load_mnist_sample
+    >>> from skmnist.report import reproduce_command
+    >>> from skmnist.study import run_study
+    >>> result = run_study(load_mnist_sample("train"), load_mnist_sample("test"), steps=["data"])
+    >>> reproduce_command(result).split(" --model")[0]
+    'skmnist run --steps data'
+    """
+    settings = result.settings
+    args = ["skmnist", "run", *data_args, "--steps", ",".join(s.key for s in result.sections)]
+    for key in ("model", "epochs", "batch_size", "learning_rate", "learning_rate_schedule",
+                "conv_filters", "l2", "study_l2", "n_components", "random_state",
+                "min_accuracy"):
+        value = settings[key]
+        if value is None:  # an unseeded run_study call: the command line has no such value
+            continue
+        if key == "conv_filters":
+            value = ",".join(str(int(f)) for f in value)
+        elif isinstance(value, float):
+            value = repr(value)  # every digit: the rerun gets the same float
+        args += [f"--{key.replace('_', '-')}", str(value)]
+    if settings.get("verbose"):
+        args.append("--verbose")
+    return shlex.join(args)
+
+
 def metrics_record(result, *, total_seconds=None):
     """Every number of a study as a JSON-serialisable dict (the report's ``metrics.json``).
 
@@ -206,8 +318,12 @@ def metrics_record(result, *, total_seconds=None):
         }
     record["steps"] = {s.key: s.numbers for s in result.sections}
     record["seconds"] = {s.key: round(s.seconds, 2) for s in result.sections}
+    record["warnings"] = list(result.warnings)
+    if result.warmup_seconds is not None:
+        record["warmup_seconds"] = round(result.warmup_seconds, 2)
     if total_seconds is not None:
         record["total_seconds"] = round(total_seconds, 2)
+    record["environment"] = environment()
     return record
 
 
@@ -222,7 +338,7 @@ def _write_text(path, text):
         f.write(text)
 
 
-def write_report(result, folder, *, total_seconds=None, dpi=110):
+def write_report(result, folder, *, total_seconds=None, dpi=110, data_args=()):
     """Write the report of a study into ``folder`` (which must exist); return its files.
 
     Figures are saved as PNG beside ``index.html`` and embedded in it, then closed. The model
@@ -238,6 +354,9 @@ def write_report(result, folder, *, total_seconds=None, dpi=110):
         Wall time of the run, shown on the page and recorded in ``metrics.json``.
     dpi : int, default=110
         Resolution of the PNG figures.
+    data_args : sequence of str, default=()
+        The run's data options as command-line arguments (``skmnist run`` passes its own
+        ``--full``, ``--data-home``, ...), for the command that reproduces the run.
 
     Returns
     -------
@@ -271,6 +390,7 @@ def write_report(result, folder, *, total_seconds=None, dpi=110):
             files.append(name)
 
     record = metrics_record(result, total_seconds=total_seconds)
+    record["command"] = reproduce_command(result, data_args)
     with open(os.path.join(folder, "metrics.json"), "w", encoding="utf-8") as f:
         json.dump(record, f, indent=2, default=_json_default)
     files.append("metrics.json")
@@ -294,7 +414,10 @@ def write_report(result, folder, *, total_seconds=None, dpi=110):
             joblib.dump(as_digit_pipeline(result.model), os.path.join(folder, "model.joblib"))
             files.append("model.joblib")
 
-    _write_text(os.path.join(folder, "index.html"), _render(result, images, total_seconds))
+    _write_text(
+        os.path.join(folder, "index.html"),
+        _render(result, images, total_seconds, record["command"], record["environment"]),
+    )
     return ["index.html", *files]
 
 
@@ -332,13 +455,14 @@ def _cards(result, total_seconds):
     )
 
 
-def _table(caption, header, rows):
+def _table(caption, header, rows, css_class=None):
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
     body = "\n".join(
         "<tr>" + "".join(f"<td>{_e(cell)}</td>" for cell in row) + "</tr>" for row in rows
     )
+    attribute = "" if css_class is None else f' class="{_e(css_class)}"'
     return (
-        f"<table><caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<table{attribute}><caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead>"
         f"<tbody>\n{body}\n</tbody></table>"
     )
 
@@ -374,15 +498,67 @@ def _render_section(number, section, images, result):
     return "\n".join(parts)
 
 
-def _render(result, images, total_seconds):
+def _banner(result):
+    """The degraded run's banner (empty for a full, clean run)."""
+    if not result.warnings:
+        return ""
+    items = "".join(f"<li>{_e(w)}</li>" for w in result.warnings)
+    return (
+        '<div class="banner" id="degraded" role="alert"><h2>This run is degraded</h2>'
+        f"<ul>{items}</ul></div>"
+    )
+
+
+def _run_section(number, result, command, env):
+    """The run itself: every setting, the evaluated network's parameters, the versions, the
+    machine and the command that reproduces it."""
+    settings = dict(result.settings)
+    settings["conv_filters"] = ",".join(str(f) for f in settings["conv_filters"]) or "none"
+    rows = [["data", result.dataset], ["training / test images",
+                                       f"{result.n_train:,} / {result.n_test:,}"],
+            ["steps", ", ".join(s.key for s in result.sections)]]
+    rows += [[key, value] for key, value in settings.items()]
+    if result.warmup_seconds is not None:
+        rows.append(["warm-up fit (not in fit times)", f"{result.warmup_seconds:.1f} s"])
+    parts = [
+        '<section id="run">',
+        f"<h2>{number}. The run</h2>",
+        "<p>What produced the numbers above: the study's settings, the evaluated network's "
+        "parameters, the libraries and the machine. The command reruns the study with "
+        "every setting spelled out.</p>",
+        f'<h3>Command</h3><pre class="command" id="command">{_e(command)}</pre>',
+        _table("Study settings", ["setting", "value"], rows, "facts"),
+    ]
+    if result.model is not None:
+        params = result.model[-1].get_params()
+        parts.append(_table(
+            f"Parameters of the evaluated {type(result.model[-1]).__name__}",
+            ["parameter", "value"],
+            [[key, repr(value)] for key, value in sorted(params.items())], "facts",
+        ))
+    parts.append(_table(
+        "Libraries", ["library", "version"],
+        [["python", env["python"]], *env["versions"].items()], "facts",
+    ))
+    parts.append(_table(
+        "Machine", ["property", "value"],
+        [["platform", env["platform"]], ["architecture", env["machine"]],
+         ["CPU count", env["cpu_count"]]], "facts",
+    ))
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _render(result, images, total_seconds, command, env):
     from . import __version__
 
     toc = "".join(
         f'<li><a href="#{_e(s.key)}">{_e(s.title)}</a></li>' for s in result.sections
-    )
+    ) + '<li><a href="#run">The run</a></li>'
     sections = "\n".join(
         _render_section(i, s, images, result) for i, s in enumerate(result.sections, start=1)
     )
+    sections += "\n" + _run_section(len(result.sections) + 1, result, command, env)
     settings = result.settings
     subtitle = (
         f"{result.dataset}: {settings['epochs']} epochs, batch {settings['batch_size']}, "
@@ -404,6 +580,7 @@ def _render(result, images, total_seconds):
 <p>{_e(subtitle)}</p>
 </header>
 <main>
+{_banner(result)}
 <div class="cards">
 {_cards(result, total_seconds)}
 </div>

@@ -16,11 +16,19 @@ The steps:
 3. ``errors``: the confusion-matrix heatmap and a 5x5 grid of misclassified test digits.
 4. ``regularization``: the same network with and without an L2 penalty, trained side by side
    with a validation split; their training curves in one figure; both test scores.
-5. ``mdn``: the :class:`~skmnist.MDNClassifier`; histograms of samples from its mixture for
-   chosen test digits; its uncertainty; the softmax network against the MDN on the same split.
-6. ``evaluation``: accuracy, precision, recall and F1 (macro and per class), scikit-learn's
-   classification report, the confusion matrix, the first 15 test digits titled "predicted /
-   actual"; the model is kept only when its test accuracy clears ``min_accuracy``.
+5. ``mdn``: the :class:`~skmnist.MDNClassifier`; for chosen test digits the share of draws
+   from its mixture per digit, with the mixture's density; its uncertainty; the softmax
+   network against the MDN on the same split (reliability diagram with intervals and counts
+   per bin, risk-coverage curve).
+6. ``evaluation``: accuracy, precision, recall and F1 (macro, and per class: scikit-learn's
+   classification report), the confusion matrix unless step 3 drew it for the same network,
+   the first 15 test digits titled "predicted / actual"; the model is kept only when its test
+   accuracy clears ``min_accuracy``.
+
+Before the first timed fit, a one-epoch warm-up fit pays TensorFlow's one-time start-up, so
+that every fit time measures the same thing. What makes a run less than a full, clean one
+(model below the threshold, novelty unavailable, fewer epochs than asked) is collected in
+:attr:`StudyResult.warnings`.
 """
 
 import time
@@ -54,6 +62,11 @@ _SCHEDULER_TIMEOUT = 30
 # Digits shown in the MDN's sample histograms: this many of the least and of the most certain.
 _N_UNCERTAIN_SHOWN = 5
 
+# How every digit figure of the study draws the pixels, and the words the text uses for it:
+# MNIST stores the ink's strength (0 background, 255 ink), which "gray_r" draws dark on white.
+_DIGIT_CMAP = "gray_r"
+_DIGIT_INK = "dark on white"
+
 
 @dataclass
 class Section:
@@ -72,7 +85,7 @@ class Section:
     tables : list of (str, list of str, list of list)
         ``(caption, header, rows)`` per table; cells are strings or numbers.
     preformatted : list of (str, str)
-        ``(caption, text)`` blocks shown verbatim (Keras summary, classification report).
+        ``(caption, text)`` blocks shown verbatim (the Keras summary).
     numbers : dict
         The step's figures (JSON-serialisable), written to ``metrics.json`` under ``steps``.
     seconds : float
@@ -116,6 +129,13 @@ class StudyResult:
         ``"fcn"`` or ``"mdn"``: which network the ``evaluation`` step judged.
     keep_model : bool
         True when the evaluated model's test accuracy reached ``min_accuracy``.
+    warnings : list of str
+        What makes this run less than a full, clean one, in words: the evaluated model below
+        the threshold (not saved), novelty unavailable, a network that trained fewer epochs
+        than asked, a step that did not run as asked. The report shows them at the top.
+    warmup_seconds : float or None
+        Wall time of the warm-up fit that paid TensorFlow's one-time start-up before the
+        first timed fit (None when nothing was trained in this process).
 
     Examples
     --------
@@ -137,6 +157,8 @@ class StudyResult:
     model: object = None
     model_kind: str = "fcn"
     keep_model: bool = False
+    warnings: list = field(default_factory=list)
+    warmup_seconds: float = None
 
     def section(self, key):
         """Look up the section of one step.
@@ -190,6 +212,33 @@ class _Context:
     def __init__(self, train, test, settings, log):
         self.train, self.test, self.settings, self.log = train, test, settings, log
         self.models = {}  # name -> (fitted pipeline, fit seconds)
+        self.labels = {}  # name -> label in the progress lines
+        self.warnings = []  # what the report's banner says about this run
+        self.confusion_shown = None  # the network whose confusion matrix a step drew
+        self.warmup_seconds = None
+
+    def warn(self, message):
+        """Record that the run is degraded (``message``), for the report's banner."""
+        self.warnings.append(message)
+        self.log(f"      warning: {message}")
+
+    def warm_up(self):
+        """Fit a one-epoch network on two batches, untimed, before the first timed fit.
+
+        The first fit in a process pays TensorFlow's one-time start-up (importing it, its
+        runtime and first graph compilation), several times a small network's training:
+        a fit time that included it would compare that fit with nothing else. Returns the
+        seconds it took.
+        """
+        model = self.pipeline("fcn")
+        model.set_params(**{f"{model.steps[-1][0]}__epochs": 1})
+        rows = slice(0, 2 * self.settings["batch_size"])
+        start = time.perf_counter()
+        model.fit(self.train.data[rows], self.train.target[rows])
+        self.warmup_seconds = time.perf_counter() - start
+        self.log(f"      TensorFlow warm-up (not counted in fit times): "
+                 f"{self.warmup_seconds:.1f} s")
+        return self.warmup_seconds
 
     def estimator_params(self):
         s = self.settings
@@ -230,7 +279,8 @@ class _Context:
         """
         if name not in self.models:
             model = self.pipeline(name) if pipeline is None else pipeline
-            self.models[name] = self.fit(model, label or name.upper())
+            self.labels[name] = label or name.upper()
+            self.models[name] = self.fit(model, self.labels[name])
         return self.models[name][0]
 
     def fit(self, model, label):
@@ -268,10 +318,29 @@ class _Context:
         for name, (model, seconds) in zip(names, results):
             _stop_if_interrupted(model)
             self.models[name] = (model, seconds)
+            self.labels[name] = jobs[name][0]
             self.log(f"      trained {jobs[name][0]} in {seconds:.1f} s (on a Dask worker)")
 
     def fit_seconds(self, name):
         return self.models[name][1]
+
+    def check_epochs(self):
+        """Warn about every network that trained fewer epochs than asked."""
+        asked = self.settings["epochs"]
+        for name, (model, _) in self.models.items():
+            done = int(model[-1].n_iter_)
+            if done < asked:
+                self.warn(f"{self.labels.get(name, name)} trained {done} of the {asked} "
+                          "epochs asked (its fit stopped early).")
+
+    def fit_note(self):
+        """What the fit times mean, for the sections that show them."""
+        if self.warmup_seconds is None:
+            return ("Fit time: wall time of fit(); on a Dask worker it includes whatever "
+                    "start-up the worker had left to pay.")
+        return (f"Fit time: wall time of fit(), after a one-epoch warm-up fit "
+                f"({self.warmup_seconds:.1f} s, not counted) paid TensorFlow's one-time "
+                "start-up in this process.")
 
 
 # ------------------------------------------------------------------------------------ steps
@@ -280,7 +349,9 @@ def _step_data(ctx):
     from .preprocessing import PixelScaler
 
     train, test = ctx.train, ctx.test
-    grid = DigitGridDisplay.from_images(train.data[:25], train.target[:25], n_images=25)
+    grid = DigitGridDisplay.from_images(
+        train.data[:25], train.target[:25], n_images=25, cmap=_DIGIT_CMAP
+    )
     grid.figure_.suptitle("The first 25 training digits")
     scaled = PixelScaler().fit_transform(train.images[:1000])
     classes, train_counts = np.unique(train.target, return_counts=True)
@@ -290,7 +361,8 @@ def _step_data(ctx):
         title=_TITLES["data"],
         text=(
             f"{len(train.target):,} training and {len(test.target):,} test images of 28 x 28 "
-            "grey-scale pixels (0-255, white digit on black). PixelScaler reshapes each image "
+            "grey-scale pixels, each the ink's strength from 0 (background) to 255 (full "
+            f"ink); the figures draw the ink {_DIGIT_INK}. PixelScaler reshapes each image "
             "to 784 features and divides by 255, giving float32 values in [0, 1] "
             f"(here {scaled.min():.0f} to {scaled.max():.0f})."
         ),
@@ -311,10 +383,30 @@ def _step_data(ctx):
     )
 
 
+def _parameter_counts(estimator):
+    """(trainable, non-trainable) parameters of the fitted network itself."""
+    model = estimator.model_
+    count = lambda weights: int(sum(np.prod(w.shape) for w in weights))  # noqa: E731
+    return count(model.trainable_weights), count(model.non_trainable_weights)
+
+
 def _keras_summary(estimator):
+    """Keras's layer table with the network's own parameter counts under it.
+
+    Keras's own totals add the optimizer's state (Adam keeps two slots per weight) once the
+    model is compiled, which tripled the "Total params" of a network: they are replaced.
+    """
     lines = []
     estimator.model_.summary(print_fn=lambda text, *args, **kwargs: lines.append(text))
-    return "\n".join(lines).strip()
+    text = "\n".join(lines)
+    table = text.split(" Total params:")[0].rstrip()
+    trainable, frozen = _parameter_counts(estimator)
+    return (
+        f"{table}\n"
+        f" Parameters of the network: {trainable + frozen:,}\n"
+        f"   trainable: {trainable:,}\n"
+        f"   non-trainable: {frozen:,}"
+    )
 
 
 def _test_scores(model, test):
@@ -337,6 +429,7 @@ def _step_network(ctx):
     architecture = "-".join(str(int(n)) for n in sizes)
     if clf.conv_filters:
         architecture += " with convolutions " + "-".join(str(f) for f in clf.conv_filters)
+    trainable, frozen = _parameter_counts(clf)
     return Section(
         key="network",
         title=_TITLES["network"],
@@ -345,7 +438,7 @@ def _step_network(ctx):
             f"trained for {clf.n_iter_} epochs with {clf.optimizer} "
             f"(learning rate {clf.learning_rate:g}, {clf.learning_rate_schedule} schedule, "
             f"batch {clf.batch_size}, L2 {clf.l2:g}). The test loss is the mean negative "
-            "log-likelihood of the true digits."
+            "log-likelihood of the true digits. " + ctx.fit_note()
         ),
         preformatted=[("Keras summary", _keras_summary(clf))],
         tables=[(
@@ -357,6 +450,8 @@ def _step_network(ctx):
         numbers={
             "architecture": architecture,
             "n_parameters": int(clf.model_.count_params()),
+            "n_trainable_parameters": trainable,
+            "n_non_trainable_parameters": frozen,
             "test_loss": scores["loss"],
             "test_accuracy": scores["accuracy"],
             "fit_seconds": round(ctx.fit_seconds("fcn"), 2),
@@ -384,6 +479,7 @@ def _step_errors(ctx):
     predicted = model.predict(ctx.test.data)
     wrong = predicted != ctx.test.target
     confusion = _confusion_figure(model, ctx.test, "Confusion matrix (test set)")
+    ctx.confusion_shown = "fcn"
     counts = confusion.confusion_matrix.copy()
     np.fill_diagonal(counts, 0)
     labels = model[-1].classes_
@@ -418,7 +514,7 @@ def _step_errors(ctx):
     if wrong.any():
         grid = DigitGridDisplay.from_predictions(
             ctx.test.data, ctx.test.target, predicted, kind="misclassified",
-            n_images=min(25, int(wrong.sum())),
+            n_images=min(25, int(wrong.sum())), cmap=_DIGIT_CMAP,
         )
         grid.figure_.suptitle("Misclassified test digits (true / predicted)")
         section.figures.append((
@@ -528,19 +624,27 @@ def _step_mdn(ctx):
         f"(top) and {_N_UNCERTAIN_SHOWN} of the most certain (bottom)"
     )
 
-    fig, (ax_rel, ax_rc) = plt.subplots(1, 2, figsize=(11, 4.6), layout="constrained")
+    # The reliability diagram over its counts per bin (left), the risk-coverage curve beside
+    # both (right): sparse bins' swings read against how few digits they hold.
+    fig, axes = plt.subplot_mosaic(
+        [["reliability", "risk"], ["counts", "risk"]], figsize=(10, 5.6),
+        height_ratios=(3, 1), layout="constrained",
+    )
+    ax_rel, ax_counts, ax_rc = axes["reliability"], axes["counts"], axes["risk"]
     summaries = {}
     for name, model, color in (("FCN", fcn, "tab:blue"), ("MDN", mdn, "tab:orange")):
         proba = model.predict_proba(test.data)
         labels = model[-1].classes_
         summaries[name] = classification_summary(test.target, y_prob=proba, labels=labels)
         ReliabilityDisplay.from_predictions(
-            test.target, proba, labels=labels, name=name, ax=ax_rel, color=color
+            test.target, proba, labels=labels, name=name, ax=ax_rel, count_ax=ax_counts,
+            color=color,
         )
         RiskCoverageDisplay.from_predictions(
             test.target, proba, labels=labels, name=name, ax=ax_rc, color=color
         )
-    ax_rel.set_title("Reliability diagram")
+    ax_rel.set_title("Reliability diagram (95% intervals)")
+    ax_counts.set_xlabel("confidence")
     ax_rc.set_title("Risk against coverage")
 
     columns = [
@@ -574,20 +678,24 @@ def _step_mdn(ctx):
         title=_TITLES["mdn"],
         text=(
             f"The same trunk with a mixture density head of {clf.n_components} Gaussian "
-            "components over the digit value. Each panel shows a histogram of 2,000 draws "
-            "from one test digit's predicted mixture with the mixture's density over it; the "
-            "dashed line marks the true digit. Entropy of the class probabilities ranks the "
+            "components over the digit value. Each panel shows, for one test digit, the "
+            "share of 2,000 draws from its predicted mixture that falls on each digit (bars, "
+            "left axis) and the mixture's density (line, right axis); the dashed line marks "
+            "the true digit. Entropy of the class probabilities ranks the "
             f"digits: the misclassified ones have mean entropy "
             f"{uncertainty.entropy[wrong].mean() if wrong.any() else float('nan'):.3f}, the "
             f"correct ones {uncertainty.entropy[~wrong].mean():.3f}. The aleatoric variance is "
             "the spread within the components, the multimodality variance the disagreement "
-            "between them."
+            "between them. The reliability diagram's lower panel counts the test digits per "
+            "confidence bin: a bin of a few digits swings by chance, as its interval shows. "
+            + ctx.fit_note()
         ),
         figures=[
-            ("mdn_samples", "Histograms of samples from the MDN's mixture, with its density.",
-             samples.figure_),
-            ("fcn_vs_mdn", "Reliability diagram (left) and risk-coverage curve (right) of "
-             "the softmax network (FCN) and the mixture density network (MDN).", fig),
+            ("mdn_samples", "Share of draws from the MDN's mixture per digit (bars, left "
+             "axis) and the mixture's density (line, right axis).", samples.figure_),
+            ("fcn_vs_mdn", "Reliability diagram with 95% intervals and, under it, the test "
+             "digits per confidence bin (left); risk-coverage curve (right); of the softmax "
+             "network (FCN) and the mixture density network (MDN).", fig),
         ],
         tables=[
             (
@@ -640,11 +748,43 @@ def _step_evaluation(ctx):
     )
     matrix = confusion_matrix(test.target, predicted, labels=labels)
     grid = DigitGridDisplay.from_predictions(
-        test.data[:15], test.target[:15], predicted[:15], kind="all", n_images=15
+        test.data[:15], test.target[:15], predicted[:15], kind="all", n_images=15,
+        cmap=_DIGIT_CMAP,
     )
     grid.figure_.suptitle("The first 15 test digits (predicted / actual)")
     threshold = ctx.settings["min_accuracy"]
     keep = summary["accuracy"] >= threshold
+    if not keep:
+        ctx.warn(f"The evaluated {name.upper()}'s test accuracy {summary['accuracy']:.2%} is "
+                 f"below the threshold of {threshold:.2%}: the model was not saved.")
+    problem = _novelty_problem(model, test.data[:1])
+    if problem:
+        ctx.warn(f"The evaluated {name.upper()} has no novelty score ({problem}): "
+                 "'skmnist predict' cannot say when an image is not a digit.")
+    tables = [
+        (
+            "Scores",
+            ["accuracy", "precision (macro)", "recall (macro)", "F1 (macro)"],
+            [[f"{summary[k]:.2%}" for k in
+              ("accuracy", "precision_macro", "recall_macro", "f1_macro")]],
+        ),
+        (
+            "Per digit (scikit-learn's classification report; also in "
+            "classification_report.txt)",
+            ["digit", "precision", "recall", "F1", "support"],
+            [[str(c), f"{p:.2%}", f"{r:.2%}", f"{f:.2%}", int(s)]
+             for c, p, r, f, s in zip(labels, precision, recall, f1, support)],
+        ),
+    ]
+    if ctx.confusion_shown == name:
+        where = " Its confusion matrix is the heatmap of the error analysis."
+    else:  # not drawn yet for this network: shown here, once
+        where = ""
+        tables.append((
+            "Confusion matrix (rows: true digit, columns: predicted digit)",
+            ["true \\ predicted"] + [str(c) for c in labels],
+            [[str(c)] + [int(v) for v in row] for c, row in zip(labels, matrix)],
+        ))
     verdict = (
         f"Test accuracy {summary['accuracy']:.2%} reaches the threshold of {threshold:.2%}: "
         "the model is saved."
@@ -657,30 +797,11 @@ def _step_evaluation(ctx):
         title=_TITLES["evaluation"],
         text=(
             f"The {name.upper()} pipeline (PixelScaler + {type(model[-1]).__name__}) on the "
-            f"{len(test.target):,} test images. " + verdict
+            f"{len(test.target):,} test images. " + verdict + where
         ),
         figures=[("first_predictions", "The first 15 test digits, titled \"predicted / "
                   "actual\" (red where wrong).", grid.figure_)],
-        tables=[
-            (
-                "Scores",
-                ["accuracy", "precision (macro)", "recall (macro)", "F1 (macro)"],
-                [[f"{summary[k]:.2%}" for k in
-                  ("accuracy", "precision_macro", "recall_macro", "f1_macro")]],
-            ),
-            (
-                "Per digit",
-                ["digit", "precision", "recall", "F1", "support"],
-                [[str(c), f"{p:.2%}", f"{r:.2%}", f"{f:.2%}", int(s)]
-                 for c, p, r, f, s in zip(labels, precision, recall, f1, support)],
-            ),
-            (
-                "Confusion matrix (rows: true digit, columns: predicted digit)",
-                ["true \\ predicted"] + [str(c) for c in labels],
-                [[str(c)] + [int(v) for v in row] for c, row in zip(labels, matrix)],
-            ),
-        ],
-        preformatted=[("Classification report", report)],
+        tables=tables,
         numbers={
             "model": name,
             **summary,
@@ -696,6 +817,21 @@ def _step_evaluation(ctx):
             "model_saved": bool(keep),
         },
     )
+
+
+def _novelty_problem(model, X):
+    """Why the fitted pipeline ``model`` has no novelty score, or None when it has one."""
+    clf = model[-1]
+    if not hasattr(clf, "predict_uncertainty"):
+        return "it has no predict_uncertainty"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.predict_uncertainty(model[:-1].transform(X))
+    for warning in caught:
+        text = str(warning.message)
+        if text.startswith("novelty is unavailable"):
+            return text.split(": ", 1)[-1].rstrip(".")
+    return None
 
 
 def _independent_fits(ctx, chosen):
@@ -817,8 +953,11 @@ see the estimators
     log = log or (lambda line: None)
     ctx = _Context(train, test, settings, log)
     chosen = [s for s in STEPS if s in steps]
+    fits = _independent_fits(ctx, chosen)
     if scheduler is not None:
-        ctx.fit_on_scheduler(_independent_fits(ctx, chosen), scheduler)
+        ctx.fit_on_scheduler(fits, scheduler)
+    elif fits:
+        ctx.warm_up()
     sections = []
     for number, key in enumerate(chosen, start=1):
         log(f"[{number}/{len(chosen)}] {_TITLES[key]} ...")
@@ -827,9 +966,11 @@ see the estimators
         section.seconds = time.perf_counter() - start
         log(f"      done in {section.seconds:.1f} s")
         sections.append(section)
+    ctx.check_epochs()
     result = StudyResult(
         sections=sections, dataset=dataset, n_train=int(len(train.target)),
         n_test=int(len(test.target)), settings=settings, model_kind=model,
+        warnings=ctx.warnings, warmup_seconds=ctx.warmup_seconds,
     )
     if "evaluation" in chosen:
         result.model = ctx.fitted(model)

@@ -1,0 +1,131 @@
+"""The user guide's tables of benchmark results, generated from the result files.
+
+A generated table sits in its page between two MyST comment lines,
+
+    % begin generated: python benchmarks/doc_tables.py (NAME)
+    ...
+    % end generated (NAME)
+
+and is rewritten from ``benchmarks/results/*.json`` by
+
+    python benchmarks/doc_tables.py          # rewrite every generated table
+    python benchmarks/doc_tables.py --check  # exit 1 when a page differs from its JSON
+
+so a page quotes what the stored run measured, never numbers typed by hand.
+``tests/test_doc_tables.py`` runs the check.
+"""
+
+import argparse
+import json
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RESULTS = os.path.join(ROOT, "benchmarks", "results")
+
+# The novelty page's columns: (header, key in ood.json's table).
+_OOD_COLUMNS = (
+    ("entropy", "entropy"),
+    ("1 - max proba", "1-max_proba"),
+    ("Mahalanobis hidden_1 (shared)", "maha_shared_hidden_1"),
+    ("PCA-50 pixels", "pca50_pixels"),
+    ("10-NN unit hidden_1", "knn10_hidden_1_unit"),
+    ("both hidden layers", "novelty_hidden_0_and_1"),
+    ("with image view (not default)", "novelty_image_view"),
+    ("**novelty**", "novelty"),
+)
+
+
+def _load(name):
+    with open(os.path.join(RESULTS, f"{name}.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _set_label(name, held_out, control):
+    if name in control:
+        return f"*control: {name.replace('_', ' ')}*"
+    if name in held_out:
+        return f"{name.removesuffix('_heldout')} (held out)"
+    return name
+
+
+def ood_table(network):
+    """The novelty page's table of one network ("fcn" or "mdn"), from ``ood.json``."""
+    results = _load("ood")
+    table = results[network]["table"]
+    accuracy = results[network]["timing"]["network_test_accuracy"]
+    held_out, control = set(results["held_out_sets"]), set(results["control_sets"])
+    estimator = {"fcn": "FCNClassifier", "mdn": "MDNClassifier"}[network]
+    sets = list(table["novelty"]["auroc"])
+    lines = [
+        f"**{estimator}** (full-MNIST default, test accuracy {100 * accuracy:.2f}%)",
+        "",
+        "| set | " + " | ".join(h for h, _ in _OOD_COLUMNS) + " | detected at novelty > 0.99 |",
+        "|---|" + "---:|" * (len(_OOD_COLUMNS) + 1),
+    ]
+    for name in sets:
+        cells = [f"{table[key]['auroc'][name]:.3f}" for _, key in _OOD_COLUMNS]
+        detected = f"{100 * table['novelty']['detection'][name]:.1f}%"
+        lines.append(f"| {_set_label(name, held_out, control)} | " + " | ".join(cells)
+                     + f" | {detected} |")
+    flagged = [f"{100 * table[key]['false_alarm_mnist_test']:.2f}%" for _, key in _OOD_COLUMNS]
+    lines.append("| *MNIST test flagged* | " + " | ".join(flagged) + " | |")
+    return "\n".join(lines)
+
+
+# name -> (page, generator)
+TABLES = {
+    "ood fcn": ("docs/user_guide/novelty.md", lambda: ood_table("fcn")),
+    "ood mdn": ("docs/user_guide/novelty.md", lambda: ood_table("mdn")),
+}
+
+
+def _block(name):
+    return re.compile(
+        rf"(% begin generated: python benchmarks/doc_tables.py \({re.escape(name)}\)\n)"
+        rf"(.*?)(\n% end generated \({re.escape(name)}\))",
+        re.S,
+    )
+
+
+def render(page_text, page):
+    """``page_text`` with every generated table of ``page`` rewritten."""
+    for name, (where, make) in TABLES.items():
+        if where != page:
+            continue
+        pattern = _block(name)
+        if not pattern.search(page_text):
+            raise ValueError(f"{page} has no generated block ({name})")
+        table = make()
+        page_text = pattern.sub(lambda m, table=table: m.group(1) + table + m.group(3), page_text)
+    return page_text
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 when a page differs from what its JSON gives")
+    args = parser.parse_args(argv)
+    stale = []
+    for page in sorted({where for where, _ in TABLES.values()}):
+        path = os.path.join(ROOT, page)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        new = render(text, page)
+        if new != text:
+            stale.append(page)
+            if not args.check:
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(new)
+    if args.check and stale:
+        print(f"stale generated tables in {', '.join(stale)}: run python "
+              "benchmarks/doc_tables.py", file=sys.stderr)
+        return 1
+    for page in stale:
+        print(f"rewrote {page}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
