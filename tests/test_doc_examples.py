@@ -55,6 +55,12 @@ EXEMPT = {
      "$ skmnist predict scan_7.png canvas.png logo.png --model skmnist-output/model.joblib"):
         "needs a model saved by 'skmnist run' (a minute); the page's Python example reads "
         "the same kind of files, tests/test_cli_predict.py checks the command's lines",
+    ("docs/user_guide/shipped_model.md", "skmnist predict my_digit.png another.jpg"):
+        "reads a person's files; tests/test_digit_images.py runs skmnist predict with the "
+        "shipped model on such files and checks every line",
+    ("docs/user_guide/shipped_model.md", "SKMNIST_DATA=/path/to/mnist python "
+                                         "tools/train_pretrained.py"):
+        "trains the shipped model on full MNIST (half an hour on 2 cores)",
     ("docs/user_guide/performance.md", "export SKMNIST_DATA=/path/to/mnist"):
         "benchmarks on full MNIST, minutes to hours each; .ci/run runs bench_peers.py --quick",
     ("docs/user_guide/performance.md", "SKMNIST_DATA=/path/to/mnist python "

@@ -235,7 +235,8 @@ def analyse_ink(grey, ink="auto", threshold="otsu"):
         mask = np.isin(labels, keep)
     # Grow the mask by one pixel, so strokes keep their antialiased rims.
     grown = ndimage.binary_dilation(mask, structure=np.ones((3, 3)))
-    boxes = [box for i, box in enumerate(ndimage.find_objects(labels), 1) if i in set(keep)]
+    kept = set(keep.tolist())
+    boxes = [box for i, box in enumerate(ndimage.find_objects(labels), 1) if i in kept]
     stats = _statistics(grey, strength, contrast, found, mask, grown, boxes)
     return np.where(grown, strength, 0.0), stats
 
