@@ -53,12 +53,7 @@ def read_image(path):
     try:
         with Image.open(path) as image:
             image.load()
-            if image.mode in ("1", "L", "RGB", "RGBA"):
-                return np.asarray(image)
-            if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-                return np.asarray(image.convert("F"))
-            has_alpha = image.mode in ("LA", "PA", "RGBa", "La") or "transparency" in image.info
-            return np.asarray(image.convert("RGBA" if has_alpha else "RGB"))
+            return image_array(image)
     except FileNotFoundError:
         raise FramingError("no such file") from None
     except IsADirectoryError:
@@ -69,6 +64,20 @@ def read_image(path):
         raise FramingError(f"refused: {exc}") from None
     except (OSError, ValueError, SyntaxError) as exc:  # truncated or corrupt image data
         raise FramingError(f"unreadable image ({exc})") from None
+
+
+def image_array(image):
+    """A loaded Pillow image as a NumPy array that :func:`to_grey` reads (grey, RGB, RGBA).
+
+    Palette and other modes become RGB, or RGBA where they carry transparency; 16-bit and
+    float images keep their range as float32.
+    """
+    if image.mode in ("1", "L", "RGB", "RGBA"):
+        return np.asarray(image)
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        return np.asarray(image.convert("F"))
+    has_alpha = image.mode in ("LA", "PA", "RGBa", "La") or "transparency" in image.info
+    return np.asarray(image.convert("RGBA" if has_alpha else "RGB"))
 
 
 def to_grey(image):

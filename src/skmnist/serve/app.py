@@ -1,0 +1,242 @@
+"""The ASGI application: the drawing page, the JSON API and its limits (Starlette).
+
+:func:`create_app` builds the application around a fitted model; ``skmnist serve`` runs it
+on uvicorn.  Every bad request is answered with a 4xx status and a JSON body
+``{"error": message}``; prediction runs in Starlette's thread pool, so the event loop keeps
+accepting requests while NumPy computes.
+"""
+
+import os
+from importlib import resources
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import Route
+
+from ._decode import (
+    Batch,
+    Limits,
+    RequestError,
+    batch_from_files,
+    batch_from_json,
+    decode_image,
+)
+from ._model import ServedModel, load_default_model, load_model
+from ._openapi import openapi_schema
+
+__all__ = ["create_app", "app_from_environment"]
+
+#: The environment variables through which ``skmnist serve --workers N`` hands its options
+#: to the worker processes (each builds its own application with
+#: :func:`app_from_environment`).
+ENVIRONMENT = {
+    "model": "SKMNIST_SERVE_MODEL",
+    "max_body_bytes": "SKMNIST_SERVE_MAX_BODY_BYTES",
+    "max_pixels": "SKMNIST_SERVE_MAX_PIXELS",
+    "max_images": "SKMNIST_SERVE_MAX_IMAGES",
+}
+
+
+class _BodyLimit:
+    """ASGI middleware: refuse a body larger than ``max_body_bytes`` (413), by its declared
+    Content-Length before reading it, and by counting as it streams in (chunked uploads)."""
+
+    def __init__(self, app, max_body_bytes):
+        self.app, self.max_body_bytes = app, max_body_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = self.max_body_bytes
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None:
+            if not length.isdigit():
+                response = _error(400, "the Content-Length header is not a number")
+                return await response(scope, receive, send)
+            if int(length) > limit:
+                response = _error(413, _too_large(limit))
+                return await response(scope, receive, send)
+        received = 0
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise RequestError(413, _too_large(limit))
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+def _too_large(limit):
+    return f"the request body is larger than the limit of {limit:,} bytes"
+
+
+def _error(status, message):
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def _page():
+    return resources.files(__package__).joinpath("page.html").read_text(encoding="utf-8")
+
+
+def create_app(
+    model, *, max_body_bytes=None, max_pixels=None, max_images=None, source=None, info=None
+):
+    """Build the ASGI application serving ``model``.
+
+    Parameters
+    ----------
+    model : estimator, Pipeline or ServedModel
+        A fitted classifier that takes MNIST's 784 grey levels (0-255), or a pipeline that
+        starts with a :class:`~skmnist.DigitNormalizer` (see ``skmnist predict``).
+    max_body_bytes : int, default=None
+        The largest request body, in bytes (default 20,000,000).
+    max_pixels : int, default=None
+        The most pixels (width times height) of one uploaded image, checked before it is
+        decompressed (default 25,000,000).
+    max_images : int, default=None
+        The most images in one request (default 256).
+    source : str, default=None
+        Where the model came from, reported by ``GET /model``.
+    info : dict, default=None
+        What is known of the model's training (accuracy, data), reported by ``GET /model``.
+
+    Returns
+    -------
+    app : starlette.applications.Starlette
+        Routes: ``GET /`` (the page), ``POST /predict``, ``GET /health``, ``GET /model``,
+        ``GET /openapi.json``.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skmnist import PixelScaler, load_mnist_sample
+    >>> from skmnist.serve import create_app
+    >>> X, y = load_mnist_sample(return_X_y=True)
+    >>> model = make_pipeline(PixelScaler(), LogisticRegression(max_iter=100))
+    >>> app = create_app(model.fit(X[:500], y[:500]), max_images=32)
+    >>> sorted(route.path for route in app.routes)
+    ['/', '/health', '/model', '/openapi.json', '/predict']
+
+    Run it with uvicorn (``skmnist serve`` does): ``uvicorn.run(app, port=8000)``.
+    """
+    defaults = Limits()
+    limits = Limits(
+        max_body_bytes=max_body_bytes or defaults.max_body_bytes,
+        max_pixels=max_pixels or defaults.max_pixels,
+        max_images=max_images or defaults.max_images,
+    )
+    served = model if isinstance(model, ServedModel) else ServedModel(
+        model, source=source, info=info
+    )
+    description = served.describe()
+    page = _page()
+    schema = openapi_schema(limits)
+
+    async def index(request):
+        return HTMLResponse(page)
+
+    async def health(request):
+        return JSONResponse({"status": "ok"})
+
+    async def model_info(request):
+        return JSONResponse(description)
+
+    async def openapi(request):
+        return JSONResponse(schema)
+
+    async def predict(request):
+        include_image = request.query_params.get("image", "").lower() in ("1", "true", "yes")
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type == "multipart/form-data":
+            files = await _uploaded_files(request, limits)
+            work = batch_from_files, files
+        elif content_type == "application/json":
+            work = batch_from_json, await request.body()
+        elif content_type.startswith("image/") or content_type == "application/octet-stream":
+            body = await request.body()
+            work = _one_image, body
+        else:
+            raise RequestError(
+                415, "send images as multipart/form-data files, JSON (application/json) or "
+                f"one image body (image/png, image/jpeg...); got {content_type or 'no'} "
+                "Content-Type"
+            )
+        results = await run_in_threadpool(_answer, served, limits, work, include_image)
+        body = {"classes": served.classes, "predictions": results}
+        failed = sum("error" in r for r in results)
+        if failed == len(results):
+            body["error"] = "; ".join(r["error"] for r in results)
+            return JSONResponse(body, status_code=422)
+        return JSONResponse(body)
+
+    async def request_error(request, exc):
+        return _error(exc.status, exc.message)
+
+    async def http_error(request, exc):
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    app = Starlette(
+        routes=[
+            Route("/", index, methods=["GET"]),
+            Route("/predict", predict, methods=["POST"]),
+            Route("/health", health, methods=["GET"]),
+            Route("/model", model_info, methods=["GET"]),
+            Route("/openapi.json", openapi, methods=["GET"]),
+        ],
+        exception_handlers={RequestError: request_error, HTTPException: http_error},
+    )
+    app.add_middleware(_BodyLimit, max_body_bytes=limits.max_body_bytes)
+    app.state.model, app.state.limits = served, limits
+    return app
+
+
+def _one_image(body, limits):
+    return Batch(images=[decode_image(body, limits.max_pixels)])
+
+
+def _answer(served, limits, work, include_image):
+    """Decode and predict, in a worker thread: both are CPU-bound."""
+    parse, payload = work
+    return served.answer(parse(payload, limits), include_image=include_image)
+
+
+async def _uploaded_files(request, limits):
+    """The uploaded files' names and bytes, in order; a 413 beyond ``max_images`` files."""
+    parser = MultiPartParser(
+        request.headers, request.stream(), max_files=limits.max_images, max_fields=100
+    )
+    try:
+        form = await parser.parse()
+    except MultiPartException as exc:
+        status = 413 if exc.message.startswith("Too many files") else 400
+        raise RequestError(status, f"bad multipart body: {exc.message}") from None
+    try:
+        uploads = [value for _, value in form.multi_items() if not isinstance(value, str)]
+        return [(upload.filename, await upload.read()) for upload in uploads]
+    finally:
+        await form.close()
+
+
+def app_from_environment():
+    """The application as ``skmnist serve`` configures it through environment variables
+    (:data:`ENVIRONMENT`): the factory each ``--workers`` process calls."""
+    path = os.environ.get(ENVIRONMENT["model"])
+    if path:
+        model, source, info = load_model(path), os.path.basename(path), None
+    else:
+        (model, info), source = load_default_model(), "shipped"
+    limits = {
+        name: int(os.environ[variable])
+        for name, variable in ENVIRONMENT.items()
+        if name != "model" and os.environ.get(variable)
+    }
+    return create_app(model, source=source, info=info, **limits)
