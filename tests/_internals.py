@@ -15,7 +15,7 @@ this module and names what it needs itself.
 from skmnist import _base as base
 from skmnist import _training_data as training_data
 from skmnist._augmentation import STANDARD_AUGMENTATION, make_augmenter, resolve_augmentation
-from skmnist._framing import CENTRE, FramingError, frame_image, otsu_threshold, skew
+from skmnist._framing import CENTRE, FramingError, frame_image, frame_images, otsu_threshold, skew
 from skmnist._memory import aligned_empty, is_aligned
 from skmnist._mixture import (
     DiscretizedMixtureNLL,
@@ -39,14 +39,17 @@ from skmnist._prediction import as_tensor
 from skmnist._tf import keras, tf, tfd, thread_pool_size
 from skmnist._tracing import _registry as gradient_registry
 from skmnist._training_data import training_rows
+from skmnist.serve._decode import Batch, RequestError, decode_image
 
 __all__ = [
+    "Batch",
     "CENTRE",
     "MIN_ROWS",
     "SHARED_PARAMETERS",
     "STANDARD_AUGMENTATION",
     "DiscretizedMixtureNLL",
     "EntropyNovelty",
+    "RequestError",
     "FramingError",
     "MixtureAccuracy",
     "MixtureDensityNLL",
@@ -58,8 +61,10 @@ __all__ = [
     "base",
     "build_mixture_head",
     "class_log_proba",
+    "decode_image",
     "density_log_prob",
     "frame_image",
+    "frame_images",
     "gradient_registry",
     "image_statistics",
     "initial_head_bias",

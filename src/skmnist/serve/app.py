@@ -217,8 +217,10 @@ async def _uploaded_files(request, limits):
     try:
         form = await parser.parse()
     except MultiPartException as exc:
-        status = 413 if exc.message.startswith("Too many files") else 400
-        raise RequestError(status, f"bad multipart body: {exc.message}") from None
+        if exc.message.startswith("Too many files"):
+            raise RequestError(413, f"more than {limits.max_images} images in one request; "
+                               f"the limit is {limits.max_images}") from None
+        raise RequestError(400, f"bad multipart body: {exc.message}") from None
     try:
         uploads = [value for _, value in form.multi_items() if not isinstance(value, str)]
         return [(upload.filename, await upload.read()) for upload in uploads]
