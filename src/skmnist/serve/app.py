@@ -231,6 +231,9 @@ async def _uploaded_files(request, limits):
 def app_from_environment():
     """The application as ``skmnist serve`` configures it through environment variables
     (:data:`ENVIRONMENT`): the factory each ``--workers`` process calls."""
+    from ._run import one_blas_thread
+
+    one_blas_thread()
     path = os.environ.get(ENVIRONMENT["model"])
     if path:
         model, source, info = load_model(path), os.path.basename(path), None
