@@ -18,8 +18,9 @@ from .._framing import FIELD, FramingError, frame_image
 #: ordinary digits score higher; see the user guide's novelty page).  ``skmnist predict``
 #: flags with the same number.
 NOVELTY_FLAG = 0.99
-#: Points of the grid on which the mixture's density is given, over the class range.
-DENSITY_POINTS = 101
+#: Points of the regular grid on which the mixture's density is given, over the class
+#: range (each component's mean is added to it).
+DENSITY_POINTS = 201
 _FRAMING_DEFAULTS = {"ink": "auto", "threshold": "otsu", "deskew": False}
 
 
@@ -220,14 +221,18 @@ class ServedModel:
         params = self.classifier.mixture_params(Z)
         weights, means, scales = (np.asarray(params[k], np.float64)
                                   for k in ("weights", "means", "scales"))
-        grid = np.linspace(-0.5, len(self.classes) - 0.5, DENSITY_POINTS)
-        z = (grid[np.newaxis, :, np.newaxis] - means[:, np.newaxis, :]) / scales[:, np.newaxis, :]
+        lo, hi = -0.5, len(self.classes) - 0.5
+        # A regular grid, plus each component's mean: a narrow peak between two grid points
+        # would otherwise be drawn far lower than it is, or not at all.
+        grid = np.sort(np.concatenate([
+            np.broadcast_to(np.linspace(lo, hi, DENSITY_POINTS), (len(means), DENSITY_POINTS)),
+            np.clip(means, lo, hi),
+        ], axis=1), axis=1)
+        z = (grid[:, :, np.newaxis] - means[:, np.newaxis, :]) / scales[:, np.newaxis, :]
         density = (weights[:, np.newaxis, :] * np.exp(-0.5 * z**2)
                    / (scales[:, np.newaxis, :] * np.sqrt(2 * np.pi))).sum(axis=2)
-        return {
-            "weights": weights, "means": means, "scales": scales,
-            "x": np.broadcast_to(grid, density.shape), "density": density,
-        }
+        return {"weights": weights, "means": means, "scales": scales, "x": grid,
+                "density": density}
 
     def describe(self):
         """What ``GET /model`` reports: classes, skmnist's version, the model's steps and
