@@ -39,10 +39,12 @@ from skmnist._prediction import as_tensor
 from skmnist._tf import keras, tf, tfd, thread_pool_size
 from skmnist._tracing import _registry as gradient_registry
 from skmnist._training_data import training_rows
+from skmnist.serve._batching import Batcher
 from skmnist.serve._decode import Batch, RequestError, decode_image
 
 __all__ = [
     "Batch",
+    "Batcher",
     "CENTRE",
     "MIN_ROWS",
     "SHARED_PARAMETERS",

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import joblib
 import numpy as np
 import pytest
-from _internals import Batch, RequestError, decode_image, frame_images
+from _internals import Batch, Batcher, RequestError, decode_image, frame_images
 from _serving import Server, as_paper_digit, b64, png
 from sklearn.pipeline import make_pipeline
 
@@ -408,3 +408,31 @@ def test_the_command_line_fails_clearly(run_python, tmp_path):
     if importlib.util.find_spec("skmnist.pretrained") is None:
         done = run_python(code, "serve")
         assert done.returncode == 1 and "no shipped model" in done.stderr
+
+
+def test_the_batcher_predicts_waiting_calls_together_and_isolates_a_failure():
+    import asyncio
+
+    batches = []
+
+    def predict(X):
+        batches.append(len(X))
+        if (X < 0).any():
+            raise ValueError("negative pixels")
+        return X.sum(axis=1).tolist()
+
+    calls = [np.full((2, 3), i, float) for i in range(3)] + [np.full((1, 3), -1.0)] + [
+        np.full((2, 3), i, float) for i in range(3, 5)]
+
+    async def run():
+        batcher = Batcher(predict)
+        return await asyncio.gather(*(batcher.predict(x) for x in calls),
+                                    return_exceptions=True)
+
+    results = asyncio.run(run())
+    for i, x in enumerate(calls):
+        if i == 3:
+            assert isinstance(results[i], ValueError)
+        else:
+            assert results[i] == x.sum(axis=1).tolist()
+    assert batches[0] == 11  # every waiting call in one pass; then one by one after the error

@@ -409,12 +409,15 @@ def _add_serve_parser(sub):
     serve.add_argument("--workers", type=int, default=1,
                        help="worker processes (each loads the model); 1 serves from this "
                        "process")
-    serve.add_argument("--max-body-bytes", type=int, default=20_000_000,
+    from .serve._decode import Limits  # the defaults, declared once (NumPy only)
+
+    limits = Limits()
+    serve.add_argument("--max-body-bytes", type=int, default=limits.max_body_bytes,
                        help="the largest request body (larger: 413)")
-    serve.add_argument("--max-pixels", type=int, default=25_000_000,
+    serve.add_argument("--max-pixels", type=int, default=limits.max_pixels,
                        help="the most pixels (width x height) of one image, checked before "
                        "it is decompressed (more: 413)")
-    serve.add_argument("--max-images", type=int, default=256,
+    serve.add_argument("--max-images", type=int, default=limits.max_images,
                        help="the most images in one request (more: 413)")
     serve.add_argument("--log-level", default="info",
                        choices=["critical", "error", "warning", "info", "debug"],
@@ -431,7 +434,7 @@ def serve(args, err=None):
             print(f"skmnist: error: --{name.replace('_', '-')} must be at least 1", file=err)
             return 2
     try:
-        from .serve._model import load_default_model, load_model
+        from .serve._model import served_model
         from .serve._run import run_server
         from .serve.app import ENVIRONMENT, create_app
     except ImportError as exc:
@@ -441,18 +444,15 @@ def serve(args, err=None):
     limits = {name: getattr(args, name) for name in ("max_body_bytes", "max_pixels",
                                                      "max_images")}
     try:
-        if args.model is not None:
-            model, info, source = load_model(args.model), None, os.path.basename(args.model)
-        else:
-            (model, info), source = load_default_model(), "shipped"
-        app = create_app(model, source=source, info=info, **limits)
+        app = create_app(served_model(args.model), **limits)
     except (ValueError, TypeError, OSError, ImportError) as exc:
         print(f"skmnist: error: {exc}", file=err)
         return 1
     environment = {ENVIRONMENT[name]: str(value) for name, value in limits.items()}
     if args.model is not None:
         environment[ENVIRONMENT["model"]] = os.path.abspath(args.model)
-    print(f"skmnist: serving {source} ({' -> '.join(app.state.model.describe()['steps'])}) "
+    served = app.state.model
+    print(f"skmnist: serving {served.source} ({' -> '.join(served.describe()['steps'])}) "
           f"at http://{args.host}:{args.port}/", file=err, flush=True)
     run_server(app, host=args.host, port=args.port, workers=args.workers,
                environment=environment, log_level=args.log_level,

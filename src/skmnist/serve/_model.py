@@ -71,6 +71,18 @@ def load_default_model():
     return model, info() if callable(info) else info
 
 
+def served_model(path=None):
+    """The :class:`ServedModel` of the file at ``path``, or of the shipped model when None.
+
+    Raises ``ValueError`` (no such file, not a model, no shipped model) or ``TypeError``
+    (not a fitted classifier).
+    """
+    if path is None:
+        model, info = load_default_model()
+        return ServedModel(model, source="shipped", info=info)
+    return ServedModel(load_model(path), source=os.path.basename(os.fspath(path)))
+
+
 def _json_scalar(value):
     return value.item() if isinstance(value, np.generic) else value
 
@@ -158,6 +170,18 @@ class ServedModel:
         )
         return np.rint(framed.reshape(-1) * 255).astype(np.uint8)
 
+    def frame_all(self, images):
+        """Frame raw images: the rows of those holding a digit (uint8, or None when none
+        does), their indices, and ``{index: message}`` for the others."""
+        rows, good, errors = [], [], {}
+        for index, image in enumerate(images):
+            try:
+                rows.append(self.frame(image))
+                good.append(index)
+            except (FramingError, TypeError) as exc:
+                errors[index] = f"image {index}: {exc}"
+        return (np.stack(rows) if rows else None), good, errors
+
     def answer(self, batch, *, include_image=False):
         """The answer for each image of a :class:`~skmnist.serve._decode.Batch`.
 
@@ -178,29 +202,35 @@ class ServedModel:
             on a grid over the classes); or ``{"error": message}`` for an image that holds
             no digit.
         """
-        results = [None] * len(batch)
+        X, good, errors = self.rows(batch)
+        predicted = self.predict_rows(X) if X is not None else []
+        return self.merge(len(batch), X, good, errors, predicted, include_image=include_image)
+
+    def rows(self, batch):
+        """The model's input rows of a batch, the indices they answer, and framing errors."""
         if batch.pixels is not None:
-            X, good = batch.pixels, list(range(len(batch)))
-        else:
-            rows, good = [], []
-            for index, image in enumerate(batch.images):
-                try:
-                    rows.append(self.frame(image))
-                    good.append(index)
-                except (FramingError, TypeError) as exc:
-                    results[index] = {"error": f"image {index}: {exc}"}
-            X = np.stack(rows) if rows else None
-        if X is not None:
-            for index, result in zip(good, self._predict(X, include_image)):
-                results[index] = result
+            return batch.pixels, list(range(len(batch))), {}
+        return self.frame_all(batch.images)
+
+    @staticmethod
+    def merge(n, X, good, errors, predicted, *, include_image=False):
+        """The ``n`` results in order: the predictions of rows ``X`` (answering the images
+        ``good``) and the framing ``errors``."""
+        results = [{"error": errors[i]} if i in errors else None for i in range(n)]
+        for row, (index, result) in enumerate(zip(good, predicted)):
+            if include_image:
+                result = {**result, "image": np.rint(X[row]).astype(np.uint8).tolist()}
+            results[index] = result
         return results
 
-    def _predict(self, X, include_image):
+    def predict_rows(self, X):
+        """The answer (a dict) for each row of MNIST-framed grey levels ``X``."""
         Z = self._features(X)
         proba = np.asarray(self.classifier.predict_proba(Z), dtype=np.float64)
         best = proba.argmax(axis=1)
         novelty = self.classifier.predict_uncertainty(Z)["novelty"] if self.has_novelty else None
         mixture = self._mixture(Z) if self.has_mixture else None
+        results = []
         for row in range(len(X)):
             result = {
                 "digit": self.classes[best[row]],
@@ -209,11 +239,10 @@ class ServedModel:
                 "novelty": None if novelty is None else float(novelty[row]),
                 "novel": None if novelty is None else bool(novelty[row] > NOVELTY_FLAG),
             }
-            if include_image:
-                result["image"] = np.rint(X[row]).astype(np.uint8).tolist()
             if mixture is not None:
                 result["mixture"] = {key: values[row].tolist() for key, values in mixture.items()}
-            yield result
+            results.append(result)
+        return results
 
     def _mixture(self, Z):
         """The mixture's parameters and its density on a grid over the class range (the

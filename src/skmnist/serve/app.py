@@ -2,8 +2,9 @@
 
 :func:`create_app` builds the application around a fitted model; ``skmnist serve`` runs it
 on uvicorn.  Every bad request is answered with a 4xx status and a JSON body
-``{"error": message}``; prediction runs in Starlette's thread pool, so the event loop keeps
-accepting requests while NumPy computes.
+``{"error": message}``.  Decoding and framing run in Starlette's thread pool, so the event
+loop keeps accepting requests while they compute; the framed rows of concurrent requests go
+through the network together (``_batching.Batcher``).
 """
 
 import os
@@ -16,6 +17,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
+from ._batching import Batcher
 from ._decode import (
     Batch,
     Limits,
@@ -24,10 +26,14 @@ from ._decode import (
     batch_from_json,
     decode_image,
 )
-from ._model import ServedModel, load_default_model, load_model
+from ._model import ServedModel, served_model
 from ._openapi import openapi_schema
 
 __all__ = ["create_app", "app_from_environment"]
+
+#: Bodies up to this size are parsed in the event loop (a few rows of pixels, a small image:
+#: less work than a hop to a worker thread); larger ones in the thread pool.
+INLINE_BYTES = 32_768
 
 #: The environment variables through which ``skmnist serve --workers N`` hands its options
 #: to the worker processes (each builds its own application with
@@ -137,6 +143,7 @@ def create_app(
         model, source=source, info=info
     )
     description = served.describe()
+    batcher = Batcher(served.predict_rows)
     page = _page()
     schema = openapi_schema(limits)
 
@@ -157,19 +164,33 @@ def create_app(
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type == "multipart/form-data":
             files = await _uploaded_files(request, limits)
-            work = batch_from_files, files
+            parse, payload, size = batch_from_files, files, sum(len(f[1]) for f in files)
         elif content_type == "application/json":
-            work = batch_from_json, await request.body()
+            parse, payload = batch_from_json, await request.body()
+            size = len(payload)
         elif content_type.startswith("image/") or content_type == "application/octet-stream":
-            body = await request.body()
-            work = _one_image, body
+            parse, payload = _one_image, await request.body()
+            size = len(payload)
         else:
             raise RequestError(
                 415, "send images as multipart/form-data files, JSON (application/json) or "
                 f"one image body (image/png, image/jpeg...); got {content_type or 'no'} "
                 "Content-Type"
             )
-        results = await run_in_threadpool(_answer, served, limits, work, include_image)
+        if size <= INLINE_BYTES:  # e.g. one row of pixels: no thread hop
+            batch = parse(payload, limits)
+        else:
+            batch = await run_in_threadpool(parse, payload, limits)
+        if batch.pixels is None:  # framing is CPU-bound
+            X, good, errors = await run_in_threadpool(served.frame_all, batch.images)
+        else:
+            X, good, errors = served.rows(batch)
+        try:
+            predicted = await batcher.predict(X) if X is not None else []
+        except (ValueError, TypeError) as exc:  # e.g. a model that does not take 784 pixels
+            raise RequestError(422, f"the model cannot read these pixels: {exc}") from None
+        results = served.merge(len(batch), X, good, errors, predicted,
+                               include_image=include_image)
         body = {"classes": served.classes, "predictions": results}
         failed = sum("error" in r for r in results)
         if failed == len(results):
@@ -203,12 +224,6 @@ def _one_image(body, limits):
     return Batch(images=[decode_image(body, limits.max_pixels)])
 
 
-def _answer(served, limits, work, include_image):
-    """Decode and predict, in a worker thread: both are CPU-bound."""
-    parse, payload = work
-    return served.answer(parse(payload, limits), include_image=include_image)
-
-
 async def _uploaded_files(request, limits):
     """The uploaded files' names and bytes, in order; a 413 beyond ``max_images`` files."""
     parser = MultiPartParser(
@@ -234,14 +249,10 @@ def app_from_environment():
     from ._run import one_blas_thread
 
     one_blas_thread()
-    path = os.environ.get(ENVIRONMENT["model"])
-    if path:
-        model, source, info = load_model(path), os.path.basename(path), None
-    else:
-        (model, info), source = load_default_model(), "shipped"
+    served = served_model(os.environ.get(ENVIRONMENT["model"]) or None)
     limits = {
         name: int(os.environ[variable])
         for name, variable in ENVIRONMENT.items()
         if name != "model" and os.environ.get(variable)
     }
-    return create_app(model, source=source, info=info, **limits)
+    return create_app(served, **limits)
