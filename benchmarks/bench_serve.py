@@ -244,11 +244,16 @@ def _machine():
 
 
 def _commit():
+    """The commit measured (``git rev-parse HEAD``), marked ``+dirty`` when the working tree
+    differs from it."""
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
                               text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=REPO, capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
+    return head + ("+dirty" if dirty.strip() else "")
 
 
 def markdown_table(runs):
@@ -275,6 +280,7 @@ def main(argv=None):
     import skmnist
 
     started = time.perf_counter()
+    commit = _commit()  # before the run: the code that was measured
     machine = _machine()
     quick = args.quick
     # (request, clients, requests for skmnist, requests for Keras); every run <= max seconds
@@ -345,7 +351,7 @@ def main(argv=None):
           f"after {memory['requests']:,} requests (growth {memory['growth_mb']} MB, target "
           "<= 10)")
     results = {
-        "commit": _commit(),
+        "commit": commit,
         "skmnist_version": skmnist.__version__,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine,

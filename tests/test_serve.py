@@ -436,3 +436,14 @@ def test_the_batcher_predicts_waiting_calls_together_and_isolates_a_failure():
         else:
             assert results[i] == x.sum(axis=1).tolist()
     assert batches[0] == 11  # every waiting call in one pass; then one by one after the error
+
+
+@pytest.mark.slow
+def test_worker_processes_serve_and_exit_0(model_path, digits):
+    server = Server(model_path, "--workers", "2")
+    try:
+        status, answer = server.post_json({"pixels": digits[2][:2].tolist()})
+        assert status == 200 and len(answer["predictions"]) == 2
+    finally:
+        status, output = server.stop(signal.SIGTERM)
+    assert status == 0, output

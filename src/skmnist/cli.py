@@ -397,11 +397,11 @@ def _add_serve_parser(sub):
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     serve.add_argument(
-        "--model", default=None,
+        "--model", default=None, metavar="FILE",
         help="a saved model: a joblib/pickle file (such as the model.joblib of 'skmnist "
         "run'; unpickling runs code, load only files you trust) or a skops file; any fitted "
         "classifier or pipeline that takes MNIST's 784 grey levels, or a pipeline that starts "
-        "with a DigitNormalizer (default: the model shipped with skmnist)",
+        "with a DigitNormalizer. None: the model shipped with skmnist",
     )
     serve.add_argument("--host", default="127.0.0.1",
                        help="the address to listen on (0.0.0.0: every interface)")

@@ -201,6 +201,10 @@ def create_app(
     async def request_error(request, exc):
         return _error(exc.status, exc.message)
 
+    async def server_error(request, exc):
+        # A bug, not a bad request: still JSON, and uvicorn logs the traceback.
+        return _error(500, f"internal error ({type(exc).__name__}); see the server's log")
+
     async def http_error(request, exc):
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
@@ -213,7 +217,8 @@ def create_app(
             Route("/model", model_info, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
         ],
-        exception_handlers={RequestError: request_error, HTTPException: http_error},
+        exception_handlers={RequestError: request_error, HTTPException: http_error,
+                            Exception: server_error},
     )
     app.add_middleware(_BodyLimit, max_body_bytes=limits.max_body_bytes)
     app.state.model, app.state.limits = served, limits
