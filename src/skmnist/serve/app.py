@@ -121,12 +121,14 @@ def create_app(
 
     Examples
     --------
-    >>> from sklearn.linear_model import LogisticRegression
+    Any fitted classifier that reads MNIST's 784 grey levels, here a nearest-neighbours one:
+
+    >>> from sklearn.neighbors import KNeighborsClassifier
     >>> from sklearn.pipeline import make_pipeline
     >>> from skmnist import PixelScaler, load_mnist_sample
     >>> from skmnist.serve import create_app
     >>> X, y = load_mnist_sample(return_X_y=True)
-    >>> model = make_pipeline(PixelScaler(), LogisticRegression(max_iter=100))
+    >>> model = make_pipeline(PixelScaler(), KNeighborsClassifier(n_neighbors=3))
     >>> app = create_app(model.fit(X[:500], y[:500]), max_images=32)
     >>> sorted(route.path for route in app.routes)
     ['/', '/health', '/model', '/openapi.json', '/predict']
