@@ -202,3 +202,35 @@ def test_a_phone_sized_window(browser):
         assert all(labels)  # every control and picture has a name for screen readers
     finally:
         browser.set_window_size(1000, 1100)
+
+
+def test_a_mixture_density_network_shows_its_density(browser, tmp_path):
+    from skmnist import MDNClassifier
+
+    X, y = load_mnist_sample(return_X_y=True)
+    mdn = make_pipeline(PixelScaler(), MDNClassifier(hidden_layer_sizes=(32,), epochs=2,
+                                                     random_state=0)).fit(X[:2000], y[:2000])
+    joblib.dump(mdn, tmp_path / "mdn.joblib")
+    server = Server(tmp_path / "mdn.joblib")
+    try:
+        browser.get(server.url)
+        _wait(browser, "return document.getElementById('bars').children.length === 10")
+        assert browser.execute_script(
+            "return document.getElementById('density-figure').hidden")  # none before an answer
+        _draw(browser, DIGITS["1"], "mouse")
+        reading = _answered(browser)
+        assert reading["status"] == "" and reading["digit"] != "?"
+        drawn = browser.execute_script(
+            """
+            const figure = document.getElementById('density-figure');
+            const c = document.getElementById('density');
+            const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let painted = 0;
+            for (let i = 3; i < data.length; i += 4) painted += data[i] > 0;
+            return [figure.hidden, painted];
+            """
+        )
+        assert drawn[0] is False and drawn[1] > 200  # the density curve and its axis labels
+    finally:
+        status, output = server.stop()
+    assert status == 0, output
