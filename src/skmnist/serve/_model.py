@@ -79,7 +79,7 @@ def served_model(path=None):
     """
     if path is None:
         model, info = load_default_model()
-        return ServedModel(model, source="shipped", info=info)
+        return ServedModel(model, source="skmnist's shipped model", info=info)
     return ServedModel(load_model(path), source=os.path.basename(os.fspath(path)))
 
 
