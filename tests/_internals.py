@@ -20,6 +20,7 @@ from skmnist._framing import (
     STATISTICS,
     FramingError,
     frame_image,
+    frame_images,
     otsu_threshold,
     read_image,
     skew,
@@ -50,8 +51,12 @@ from skmnist._tracing import _registry as gradient_registry
 from skmnist._training_data import training_rows
 from skmnist.study import _Context as StudyContext
 from skmnist.study import _novelty_problem as novelty_problem
+from skmnist.serve._batching import Batcher
+from skmnist.serve._decode import Batch, RequestError, decode_image
 
 __all__ = [
+    "Batch",
+    "Batcher",
     "CENTRE",
     "MIN_ROWS",
     "SHARED_PARAMETERS",
@@ -59,6 +64,7 @@ __all__ = [
     "STANDARD_AUGMENTATION",
     "DiscretizedMixtureNLL",
     "EntropyNovelty",
+    "RequestError",
     "FramingError",
     "ImageNovelty",
     "MixtureAccuracy",
@@ -71,8 +77,10 @@ __all__ = [
     "base",
     "build_mixture_head",
     "class_log_proba",
+    "decode_image",
     "density_log_prob",
     "frame_image",
+    "frame_images",
     "read_image",
     "gradient_registry",
     "image_statistics",

@@ -87,7 +87,7 @@ def read_image(path, notes=None):
                 if orientation not in (1, None) and notes is not None:
                     notes.append(f"EXIF orientation {orientation} applied")
                 image = ImageOps.exif_transpose(image) or image
-                return _pixels(image)
+                return image_array(image)
     except FileNotFoundError:
         raise FramingError("no such file") from None
     except IsADirectoryError:
@@ -102,7 +102,7 @@ def read_image(path, notes=None):
         raise FramingError(f"unreadable image ({exc})") from None
 
 
-def _pixels(image):
+def image_array(image):
     """A loaded Pillow image as an array of a mode :func:`to_grey` reads."""
     if image.mode in ("1", "L", "RGB", "RGBA"):
         return np.asarray(image)

@@ -1,5 +1,6 @@
 """The ``skmnist`` command line: ``skmnist run`` runs the digit study and writes its report;
-``skmnist predict`` reads the digits in image files with a saved model."""
+``skmnist predict`` reads the digits in image files with a saved model; ``skmnist serve``
+serves one over HTTP."""
 
 import argparse
 import math
@@ -137,6 +138,7 @@ def _build_parser():
         "--quiet", action="store_true", help="no progress lines, only the results"
     )
     _add_predict_parser(sub)
+    _add_serve_parser(sub)
     return parser
 
 
@@ -428,6 +430,83 @@ def predict(args, out=None, err=None):
     return 3 if result.errors else 0
 
 
+def _add_serve_parser(sub):
+    serve = sub.add_parser(
+        "serve",
+        help="serve a model over HTTP: a page to draw digits on, and a JSON API",
+        description="Serve a fitted model over HTTP (Starlette on uvicorn; needs the serve "
+        "extra: pip install 'skmnist[serve]'; imports no TensorFlow). GET / is a page to "
+        "draw a digit on or upload a photo of one; POST /predict reads images sent as "
+        "multipart files, base64 in JSON, or 784-pixel rows; GET /health, GET /model and GET "
+        "/openapi.json describe the rest. SIGINT or SIGTERM: the requests in flight finish, "
+        "then the server exits with status 0. Exit status 1: the model cannot be loaded or "
+        "the address cannot be bound.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    serve.add_argument(
+        "--model", default=None, metavar="FILE",
+        help="a saved model: a joblib/pickle file (such as the model.joblib of 'skmnist "
+        "run'; unpickling runs code, load only files you trust) or a skops file; any fitted "
+        "classifier or pipeline that takes MNIST's 784 grey levels, or a pipeline that starts "
+        "with a DigitNormalizer. None: the model shipped with skmnist",
+    )
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (0.0.0.0: every interface)")
+    serve.add_argument("--port", type=int, default=8000, help="the port to listen on")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes (each loads the model); 1 serves from this "
+                       "process")
+    from .serve._decode import Limits  # the defaults, declared once (NumPy only)
+
+    limits = Limits()
+    serve.add_argument("--max-body-bytes", type=int, default=limits.max_body_bytes,
+                       help="the largest request body (larger: 413)")
+    serve.add_argument("--max-pixels", type=int, default=limits.max_pixels,
+                       help="the most pixels (width x height) of one image, checked before "
+                       "it is decompressed (more: 413)")
+    serve.add_argument("--max-images", type=int, default=limits.max_images,
+                       help="the most images in one request (more: 413)")
+    serve.add_argument("--log-level", default="info",
+                       choices=["critical", "error", "warning", "info", "debug"],
+                       help="uvicorn's log level")
+    serve.add_argument("--no-access-log", action="store_true",
+                       help="no log line per request")
+
+
+def serve(args, err=None):
+    """``skmnist serve``: load the model, serve it until SIGINT/SIGTERM; return the status."""
+    err = sys.stderr if err is None else err
+    for name in ("workers", "max_body_bytes", "max_pixels", "max_images"):
+        if getattr(args, name) < 1:
+            print(f"skmnist: error: --{name.replace('_', '-')} must be at least 1", file=err)
+            return 2
+    try:
+        from .serve._model import served_model
+        from .serve._run import run_server
+        from .serve.app import ENVIRONMENT, create_app
+    except ImportError as exc:
+        print(f"skmnist: error: skmnist serve needs the serve extra: pip install "
+              f"'skmnist[serve]' ({exc})", file=err)
+        return 1
+    limits = {name: getattr(args, name) for name in ("max_body_bytes", "max_pixels",
+                                                     "max_images")}
+    try:
+        app = create_app(served_model(args.model), **limits)
+    except (ValueError, TypeError, OSError, ImportError) as exc:
+        print(f"skmnist: error: {exc}", file=err)
+        return 1
+    environment = {ENVIRONMENT[name]: str(value) for name, value in limits.items()}
+    if args.model is not None:
+        environment[ENVIRONMENT["model"]] = os.path.abspath(args.model)
+    served = app.state.model
+    print(f"skmnist: serving {served.source} ({' -> '.join(served.describe()['steps'])}) "
+          f"at http://{args.host}:{args.port}/", file=err, flush=True)
+    run_server(app, host=args.host, port=args.port, workers=args.workers,
+               environment=environment, log_level=args.log_level,
+               access_log=not args.no_access_log)
+    return 0
+
+
 def main(argv=None):
     """Entry point of the ``skmnist`` console script and ``python -m skmnist``."""
     parser = _build_parser()
@@ -436,6 +515,8 @@ def main(argv=None):
     command = parser.commands[args.command]
     if unknown:
         command.error(f"unrecognized arguments: {' '.join(unknown)}")
+    if args.command == "serve":  # the server handles SIGINT/SIGTERM itself (exit 0)
+        return serve(args)
     try:
         if args.command == "predict":
             return predict(args)
