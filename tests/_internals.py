@@ -49,10 +49,10 @@ from skmnist._prediction import as_tensor
 from skmnist._tf import keras, tf, tfd, thread_pool_size
 from skmnist._tracing import _registry as gradient_registry
 from skmnist._training_data import training_rows
-from skmnist.study import _Context as StudyContext
-from skmnist.study import _novelty_problem as novelty_problem
 from skmnist.serve._batching import Batcher
 from skmnist.serve._decode import Batch, RequestError, decode_image
+from skmnist.study import _Context as StudyContext
+from skmnist.study import _novelty_problem as novelty_problem
 
 __all__ = [
     "Batch",
