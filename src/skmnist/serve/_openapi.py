@@ -25,7 +25,15 @@ def openapi_schema(limits):
                               "description": "one per class, in the order of classes"},
             "novelty": {"type": ["number", "null"],
                         "description": "how unlike the training digits the image is, in "
-                        "[0, 1] (null: the model has no novelty statistics)"},
+                        "[0, 1]: for an uploaded image the larger of network_novelty and "
+                        "image_novelty (null: pixel rows to a model without novelty "
+                        "statistics)"},
+            "network_novelty": {"type": ["number", "null"],
+                                "description": "uploaded images: the network's novelty of "
+                                "the framed 28x28 digit"},
+            "image_novelty": {"type": "number",
+                              "description": "uploaded images: the image's own novelty, from "
+                              "what framing discards (see skmnist.DigitPipeline)"},
             "novel": {"type": ["boolean", "null"],
                       "description": "novelty above 0.99: does not look like a handwritten "
                       "digit"},
