@@ -161,7 +161,10 @@ def main(argv=None):
 
     data = load_full_mnist()
     results = {
-        "command": " ".join(["python", *sys.argv]),
+        "command": " ".join([
+            *(f"{k}={os.environ[k]}" for k in ("SKMNIST_DATA", "PYTHONPATH") if k in os.environ),
+            "python", *sys.argv,
+        ]),
         "commit": _commit(),
         "skmnist": skmnist.__version__,
         "mapie": mapie_version,

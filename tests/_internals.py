@@ -15,6 +15,7 @@ this module and names what it needs itself.
 from skmnist import _base as base
 from skmnist import _training_data as training_data
 from skmnist._augmentation import STANDARD_AUGMENTATION, make_augmenter, resolve_augmentation
+from skmnist._conformal import ConformalMixin, conformal_quantile
 from skmnist._framing import (
     CENTRE,
     STATISTICS,
@@ -50,6 +51,8 @@ from skmnist._tracing import _registry as gradient_registry
 from skmnist._training_data import training_rows
 
 __all__ = [
+    "ConformalMixin",
+    "conformal_quantile",
     "CENTRE",
     "MIN_ROWS",
     "SHARED_PARAMETERS",

@@ -7,6 +7,8 @@ import os
 import sys
 import time
 
+from sklearn.exceptions import NotFittedError
+
 from . import __version__
 from ._novelty import NOVELTY_FLAG
 from ._parameters import MDN_PARAMETERS, SHARED_PARAMETERS
@@ -124,6 +126,20 @@ def _build_parser():
 DEFAULT_MODEL = os.path.join("skmnist-output", "model.joblib")
 
 
+# Error rate of the prediction sets ``skmnist predict`` shows by default.
+_DEFAULT_ALPHA = 0.05
+
+
+def _parse_alpha(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < 1:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 1), got {text!r}")
+    return value
+
+
 def _add_predict_parser(sub):
     predict = sub.add_parser(
         "predict",
@@ -133,7 +149,9 @@ def _add_predict_parser(sub):
         "applied): each image is put into MNIST's framing (skmnist.DigitNormalizer) and "
         "classified, by default with the model that ships with skmnist. Prints one line per "
         "file: the file, the predicted digit, its probability and the image's novelty (above "
-        f"{NOVELTY_FLAG}, the line says the image does not look like a handwritten digit). "
+        f"{NOVELTY_FLAG}, the line says the image does not look like a handwritten digit) "
+        "and, for a model calibrated for prediction sets (calibrate, or fitted with "
+        "early_stopping), the set of digits it cannot rule out at error rate --alpha. "
         "Files that cannot be read or hold no digit are reported on stderr, the others still "
         "predicted. Exit status: 0 every file predicted, 1 the model cannot be loaded "
         "(nothing predicted), 2 bad arguments, 3 some files could not be read (the others "
@@ -161,6 +179,13 @@ def _add_predict_parser(sub):
     predict.add_argument(
         "--deskew", action="store_true", default=None,
         help="deskew the digits (only for models trained on deskewed digits)",
+    )
+    predict.add_argument(
+        "--alpha", type=_parse_alpha, default=None,
+        help="error rate of the prediction sets shown for a calibrated model: the set holds "
+        "the true digit of all but about this share of images like the calibration ones "
+        f"(default: {_DEFAULT_ALPHA} when the model is calibrated; given with a model that "
+        "is not, an error)",
     )
 
 
@@ -328,6 +353,23 @@ def _verdict(novelty, statistics):
     return text
 
 
+def _prediction_sets(reader, result, alpha):
+    """The prediction sets of the framed images, or None for a model without them.
+
+    A model that is not calibrated shows none, unless ``alpha`` was asked for (then
+    NotFittedError, naming what to do).
+    """
+    network = reader[1:]  # after the DigitNormalizer: the framed images are its input
+    if not hasattr(network, "predict_set"):
+        return None
+    try:
+        return network.predict_set(result.framed, _DEFAULT_ALPHA if alpha is None else alpha)
+    except NotFittedError:
+        if alpha is None:
+            return None
+        raise
+
+
 def predict(args, out=None, err=None):
     """``skmnist predict``: print each image's digit and probability; return the exit status."""
     out = sys.stdout if out is None else out
@@ -354,6 +396,11 @@ def predict(args, out=None, err=None):
         print(f"skmnist: error: the model cannot read MNIST's 784 pixels: {exc}", file=err)
         return 1
     novelty = result.uncertainty.get("novelty")
+    try:
+        sets = _prediction_sets(reader, result, args.alpha)
+    except NotFittedError as exc:
+        print(f"skmnist: error: --alpha: {exc}", file=err)
+        return 1
     for index, path in enumerate(args.images):
         if index in result.errors:
             message = result.errors[index].split(": ", 1)[1]
@@ -364,8 +411,11 @@ def predict(args, out=None, err=None):
         verdict = _verdict(
             None if novelty is None else float(novelty[index]), result.statistics[index]
         )
+        in_set = "" if sets is None else (
+            ", set {" + ", ".join(str(c) for c in reader.classes_[sets[index]]) + "}"
+        )
         print(f"{path}: {result.predicted[index]} (probability "
-              f"{result.proba[index, best]:.3f}{verdict}){notes}", file=out)
+              f"{result.proba[index, best]:.3f}{verdict}{in_set}){notes}", file=out)
     out.flush()
     return 3 if result.errors else 0
 
