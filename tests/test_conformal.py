@@ -8,7 +8,6 @@ process without TensorFlow, in a pipeline and on the command line.
 
 import io
 import math
-import re
 
 import joblib
 import numpy as np
@@ -387,6 +386,7 @@ def test_display(network, scaled):
     again = PredictionSetDisplay.from_estimator(network, X_test, y_test, method="aps",
                                                 ax=disp.axes_)
     assert again.figure_ is disp.figure_
+    assert again.target_line_ is disp.target_line_  # drawn once per Axes
     with pytest.raises(ValueError, match="alphas must be"):
         PredictionSetDisplay.from_estimator(network, X_test, y_test, alphas=[0, 0.1])
     with pytest.raises(TypeError, match="needs a classifier with predict_set"):
@@ -397,7 +397,14 @@ def test_display(network, scaled):
 
 # ------------------------------------------------------------------ the command line
 
-SET = re.compile(r", set \{(?P<set>[0-9, ]*)\}\)")
+def _set_of(line):
+    """The digits of the line's set, read with skmnist predict's line format (tests of
+    test_cli_predict parse every line with it)."""
+    from test_cli_predict import LINE
+
+    m = LINE.match(line)
+    assert m and "set {" in line, line
+    return [int(d) for d in (m["set"] or "").split(", ") if d]
 
 
 def test_cli_prints_the_set(network, mnist, tmp_path):
@@ -424,15 +431,12 @@ def test_cli_prints_the_set(network, mnist, tmp_path):
     lines = out.splitlines()
     assert len(lines) == 4
     for line in lines:
-        m = SET.search(line)
-        assert m, line
-        digits = [int(d) for d in m["set"].split(", ") if d]
-        assert digits == sorted(digits)
+        digits = _set_of(line)
+        assert digits == sorted(set(digits))
     # the default alpha (0.05) has sets at least as large as alpha=0.2's
     _, out_default, _ = run()
     for small, large in zip(lines, out_default.splitlines()):
-        assert set(SET.search(small)["set"].split(", ")) - {""} <= set(
-            SET.search(large)["set"].split(", ")) - {""}
+        assert set(_set_of(small)) <= set(_set_of(large))
     # an uncalibrated model shows no set, and says what to do when one is asked for
     joblib.dump(make_digit_pipeline(PixelScaler(), FCNClassifier((8,), epochs=1,
                 random_state=0).fit(PixelScaler().transform(X_test), y_test)), model)

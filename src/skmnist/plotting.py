@@ -1630,6 +1630,9 @@ class RiskCoverageDisplay:
 # --------------------------------------------------------------------------------------------
 
 
+_TARGET_LABEL = "target 1 - alpha"
+
+
 def _check_alphas(alphas):
     alphas = np.asarray(alphas, dtype=float)
     if alphas.ndim != 1 or alphas.size == 0 or not np.all((alphas > 0) & (alphas < 1)):
@@ -1733,9 +1736,14 @@ class PredictionSetDisplay:
         name = self.name if name is None else name
         line_kwargs = {"marker": "o", "label": name}
         line_kwargs.update(kwargs)
-        grid = np.linspace(alphas.min(), alphas.max(), 50)
-        (self.target_line_,) = cov_ax.plot(grid, 1 - grid, ls="--", color=_BLACK, lw=1,
-                                           label="target 1 - alpha")
+        # one target line per Axes, however many displays are drawn on it
+        target = [line for line in cov_ax.get_lines() if line.get_label() == _TARGET_LABEL]
+        if target:
+            self.target_line_ = target[0]
+        else:
+            grid = np.linspace(alphas.min(), alphas.max(), 50)
+            (self.target_line_,) = cov_ax.plot(grid, 1 - grid, ls="--", color=_BLACK, lw=1,
+                                               label=_TARGET_LABEL)
         (self.coverage_line_,) = cov_ax.plot(alphas[order], coverage[order], **line_kwargs)
         (self.size_line_,) = size_ax.plot(alphas[order], mean_size[order], **line_kwargs)
         cov_ax.set(xlabel="alpha (error rate)", ylabel="coverage", title="coverage")
