@@ -308,6 +308,20 @@ class ConformalMixin:
         sklearn.exceptions.NotFittedError
             When the estimator is not calibrated (fit it with ``early_stopping=True``, or
             call :meth:`calibrate`).
+
+        Examples
+        --------
+        >>> from skmnist import FCNClassifier, PixelScaler, load_mnist_sample
+        >>> X, y = load_mnist_sample(return_X_y=True)
+        >>> X = PixelScaler().fit_transform(X)
+        >>> clf = FCNClassifier((32,), epochs=2, random_state=0).fit(X[:2000], y[:2000])
+        >>> clf = clf.calibrate(X[2000:4000], y[2000:4000])  # rows it did not train on
+        >>> y_set = clf.predict_set(X[4000:], alpha=0.1)
+        >>> y_set.shape, y_set.dtype
+        ((1000, 10), dtype('bool'))
+        >>> covered = y_set[range(1000), y[4000:]].mean()  # about 0.9 (0.87 to 0.93)
+        >>> bool(0.87 < covered < 0.93)
+        True
         """
         check_is_fitted(self)
         calibration = self.__dict__.get("_conformal")
