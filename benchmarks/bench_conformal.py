@@ -24,6 +24,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import load_full_mnist, machine, report, save  # noqa: E402
 
+from skmnist.metrics import mean_set_size, set_coverage_score  # noqa: E402
+
 ALPHAS = (0.005, 0.01, 0.02, 0.05, 0.1)
 N_CALIBRATION = 5000
 # name -> predict_set keyword arguments
@@ -43,15 +45,14 @@ MAPIE_VARIANTS = {
 }
 
 
-def set_figures(y_set, y_idx):
+def set_figures(y_set, y_test, classes):
     """Coverage (overall, per class), mean size, shares of single and empty sets."""
-    covered = y_set[np.arange(len(y_idx)), y_idx]
     size = y_set.sum(axis=1)
     return {
-        "coverage": float(covered.mean()),
-        "coverage_per_class": [float(covered[y_idx == c].mean())
-                               for c in range(y_set.shape[1])],
-        "mean_size": float(size.mean()),
+        "coverage": set_coverage_score(y_test, y_set, labels=classes),
+        "coverage_per_class": set_coverage_score(
+            y_test, y_set, labels=classes, average=None).tolist(),
+        "mean_size": mean_set_size(y_set),
         "single_share": float(np.mean(size == 1)),
         "empty_share": float(np.mean(size == 0)),
     }
@@ -83,7 +84,6 @@ def one_seed(seed, data, kw, use_mapie):
     clf = FCNClassifier(random_state=seed, **kw).fit(X_fit, y_fit)
     fit_s = time.perf_counter() - start
     clf.calibrate(X_cal, y_cal)
-    y_idx = np.searchsorted(clf.classes_, y_test)
     run = {"random_state": seed, "fit_s": round(fit_s, 1),
            "test_accuracy": float(clf.score(X_test, y_test)), "skmnist": {}, "mapie": {}}
     for name, params in VARIANTS.items():
@@ -91,14 +91,16 @@ def one_seed(seed, data, kw, use_mapie):
             str(alpha): set_figures(
                 clf.predict_set(X_test, alpha, random_state=seed, **params)
                 if params.get("randomized") else clf.predict_set(X_test, alpha, **params),
-                y_idx,
+                y_test, clf.classes_,
             )
             for alpha in ALPHAS
         }
     if use_mapie:
         for name, (score, last) in MAPIE_VARIANTS.items():
             sets = mapie_sets(clf, X_cal, y_cal, X_test, score, last, seed)
-            run["mapie"][name] = {str(a): set_figures(sets[a], y_idx) for a in ALPHAS}
+            run["mapie"][name] = {
+                str(a): set_figures(sets[a], y_test, clf.classes_) for a in ALPHAS
+            }
     return run
 
 

@@ -188,16 +188,16 @@ def set_mask(calibration, log_proba, alpha, method="lac", *, class_conditional=F
 
 
 def _encode_labels(y, classes):
-    """Labels as indices into ``classes``; a clear error for labels it does not hold."""
+    """Labels as indices into ``classes`` (sorted, as a fitted classifier's ``classes_``);
+    a clear error for labels it does not hold."""
     y = column_or_1d(y, warn=True)
-    known = np.isin(y, classes)
-    if not known.all():
-        unknown = np.unique(y[~known]).tolist()
+    unseen = np.setdiff1d(np.unique(y), classes)
+    if unseen.size:
         raise ValueError(
-            f"y contains labels {unknown[:10]} not seen in classes_ {classes.tolist()}."
+            f"y contains labels {unseen.tolist()[:10]} not seen in classes_ "
+            f"{classes.tolist()}."
         )
-    order = np.argsort(classes, kind="stable")
-    return order[np.searchsorted(classes[order], y)].astype(np.intp)
+    return np.searchsorted(classes, y).astype(np.intp)
 
 
 def _calibration(log_proba, y, source):
