@@ -55,9 +55,6 @@ __all__ = ["METHODS", "ConformalMixin", "conformity_scores", "conformal_quantile
 #: The conformity scores ``predict_set`` offers.
 METHODS = ("lac", "aps", "raps")
 
-# Where calibrate() and the early-stopping hold-out record where their rows came from.
-_SOURCE_CALIBRATE = "calibrate"
-_SOURCE_VALIDATION = "early_stopping"
 # Seed of the calibration rows' uniform draws (APS, RAPS).
 _U_SEED = 0
 # (n + 1) * (1 - alpha) computed in floating point can land a hair above a whole number
@@ -200,8 +197,8 @@ def _encode_labels(y, classes):
     return np.searchsorted(classes, y).astype(np.intp)
 
 
-def _calibration(log_proba, y, source):
-    """The calibration state: plain arrays (and a string), saved with the estimator."""
+def _calibration(log_proba, y):
+    """The calibration state: plain arrays, saved with the estimator."""
     y = np.asarray(y, np.intp)
     return {
         "log_proba": np.asarray(log_proba, dtype=np.float32),
@@ -209,7 +206,6 @@ def _calibration(log_proba, y, source):
         # APS/RAPS's share of the label's own mass, drawn once: the threshold, and so every
         # set, is the same at every call
         "u": np.random.RandomState(_U_SEED).uniform(size=len(y)),
-        "source": source,
     }
 
 
@@ -252,7 +248,7 @@ class ConformalMixin:
             raise ValueError(
                 f"X and y have different numbers of samples: {len(log_proba)} and {len(y)}."
             )
-        self._conformal = _calibration(log_proba, y, _SOURCE_CALIBRATE)
+        self._conformal = _calibration(log_proba, y)
         return self
 
     def predict_set(self, X, alpha=0.05, *, method="lac", class_conditional=False,
@@ -354,5 +350,5 @@ class ConformalMixin:
         if not digits.any():
             return
         self._conformal = _calibration(
-            self.predict_log_proba(X_val[digits]), y_val[digits], _SOURCE_VALIDATION
+            self.predict_log_proba(X_val[digits]), y_val[digits]
         )
