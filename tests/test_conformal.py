@@ -443,4 +443,4 @@ def test_cli_prints_the_set(network, mnist, tmp_path):
     rc, out, _ = run()
     assert rc == 0 and ", set" not in out
     rc, _, err = run("--alpha", "0.1")
-    assert rc == 1 and "calibrate(X_cal, y_cal)" in err
+    assert rc == 2 and "calibrate(X_cal, y_cal)" in err

@@ -154,7 +154,8 @@ def _add_predict_parser(sub):
         "early_stopping), the set of digits it cannot rule out at error rate --alpha. "
         "Files that cannot be read or hold no digit are reported on stderr, the others still "
         "predicted. Exit status: 0 every file predicted, 1 the model cannot be loaded "
-        "(nothing predicted), 2 bad arguments, 3 some files could not be read (the others "
+        "(nothing predicted), 2 bad arguments (--alpha for a model that is not calibrated "
+        "too), 3 some files could not be read (the others "
         "predicted).",
     )
     predict.add_argument("images", nargs="+", metavar="IMAGE", help="image files")
@@ -398,9 +399,9 @@ def predict(args, out=None, err=None):
     novelty = result.uncertainty.get("novelty")
     try:
         sets = _prediction_sets(reader, result, args.alpha)
-    except NotFittedError as exc:
+    except NotFittedError as exc:  # --alpha asked of a model without prediction sets
         print(f"skmnist: error: --alpha: {exc}", file=err)
-        return 1
+        return 2
     for index, path in enumerate(args.images):
         if index in result.errors:
             message = result.errors[index].split(": ", 1)[1]
