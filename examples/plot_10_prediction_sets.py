@@ -1,7 +1,7 @@
 """
-===============================================
+====================================================
 Prediction sets: the digits a network can't rule out
-===============================================
+====================================================
 
 A prediction set holds every digit the network cannot rule out at an error rate ``alpha``:
 the true digit is in it for at least ``1 - alpha`` of the images like the calibration ones
