@@ -282,6 +282,15 @@ def test_calibrate_on_held_out_rows(scaled):
     assert covered(y_set, predicted)[nonempty].all()
 
 
+def test_early_stopping_on_a_dataframe_calibrates_quietly(scaled, recwarn):
+    pd = pytest.importorskip("pandas")
+    X, y, _, _ = scaled
+    frame = pd.DataFrame(X[:600], columns=[f"pixel{i}" for i in range(X.shape[1])])
+    clf = FCNClassifier((8,), epochs=1, early_stopping=True, random_state=0).fit(frame, y[:600])
+    assert not [w for w in recwarn if "feature names" in str(w.message)]
+    assert clf.predict_set(frame.iloc[:3], 0.2).shape == (3, 10)
+
+
 def test_a_new_fit_drops_the_calibration(scaled):
     X, y, _, _ = scaled
     clf = FCNClassifier((16,), epochs=2, early_stopping=True, random_state=0,

@@ -43,6 +43,7 @@ arrays in a dict, saved with the estimator; no TensorFlow, nothing for skops to 
 """
 
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -349,6 +350,9 @@ class ConformalMixin:
         digits = y_val < len(self.classes_)
         if not digits.any():
             return
-        self._conformal = _calibration(
-            self.predict_log_proba(X_val[digits]), y_val[digits]
-        )
+        with warnings.catch_warnings():
+            # the validated rows of a fit on a DataFrame come as an array: not the user's
+            # doing, nothing to warn about
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            log_proba = self.predict_log_proba(X_val[digits])
+        self._conformal = _calibration(log_proba, y_val[digits])
