@@ -15,6 +15,7 @@ this module and names what it needs itself.
 from skmnist import _base as base
 from skmnist import _training_data as training_data
 from skmnist._augmentation import STANDARD_AUGMENTATION, make_augmenter, resolve_augmentation
+from skmnist._conformal import ConformalMixin, conformal_quantile
 from skmnist._framing import (
     CENTRE,
     STATISTICS,
@@ -57,6 +58,8 @@ from skmnist.study import _novelty_problem as novelty_problem
 __all__ = [
     "Batch",
     "Batcher",
+    "ConformalMixin",
+    "conformal_quantile",
     "CENTRE",
     "MIN_ROWS",
     "SHARED_PARAMETERS",

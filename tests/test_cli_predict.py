@@ -60,6 +60,7 @@ def run_predict(argv):
 LINE = re.compile(
     r"^(?P<path>.+): (?P<digit>\d+) \(probability (?P<proba>[0-9.]+)"
     r"(?:, novelty (?P<novelty>[0-9.]+)(?P<flag>: does not look like a handwritten digit)?)?"
+    r"(?:, set \{(?P<set>\d+(?:, \d+)*)?\})?"  # a calibrated model's prediction set
     r"\)(?P<notes>(?:; [^;]+)*)$"
 )
 

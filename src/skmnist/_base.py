@@ -50,6 +50,7 @@ from sklearn.utils.validation import (
 
 from . import _integrity
 from ._augmentation import augmenter
+from ._conformal import ConformalMixin
 from ._inference import NumpyNetwork, UnsupportedModel
 from ._integrity import ModelFileError
 from ._novelty import MIN_ROWS as _NOVELTY_MIN_ROWS
@@ -79,7 +80,7 @@ __all__ = ["BaseKerasClassifier"]
 _STATE_LAYOUT = 1
 
 _FITTED_PRIVATE = ("_model", "_model_archive", "_network", "_network_stale", "_runner",
-                   "_novelty", "_novelty_unavailable", "_fit_max")
+                   "_novelty", "_novelty_unavailable", "_fit_max", "_conformal")
 
 # Values from which fitting data look like raw pixel values rather than scaled features: MNIST's
 # 0-255, or the 0-16 of scikit-learn's 8x8 digits.
@@ -177,7 +178,7 @@ def _generated_init(cls):
     return __init__
 
 
-class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
+class BaseKerasClassifier(ConformalMixin, ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class of Keras networks behind the scikit-learn classifier API.
 
     Subclass it to make a new network by stating only its head: override
@@ -186,7 +187,8 @@ class BaseKerasClassifier(ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
     ``_head_parameters`` dict (name -> default) and their validation in
     ``_parameter_constraints``.  Everything else (the shared parameters of
     :class:`skmnist.FCNClassifier`, fit, partial_fit, predict, predict_proba, sample, score,
-    pickling, scikit-learn's checks) is inherited.  :class:`skmnist.FCNClassifier` and
+    conformal prediction sets (``calibrate``, ``predict_set``), pickling, scikit-learn's
+    checks) is inherited.  :class:`skmnist.FCNClassifier` and
     :class:`skmnist.MDNClassifier` are the two examples.
 
     Parameters
@@ -676,6 +678,9 @@ jit_compile, strategy
             )
         else:
             self._fit_novelty(X, y_enc, seed)
+        self._calibrate_after_fit(  # prediction sets (_conformal)
+            fit_args["validation_data"], fresh=reset, sample_weight=sample_weight
+        )
         return self
 
     def _fit_novelty(self, X, y, seed):

@@ -9,6 +9,8 @@ import sys
 import time
 import warnings
 
+from sklearn.exceptions import NotFittedError
+
 from . import __version__
 from ._parameters import MDN_PARAMETERS, NOVELTY_FLAG, SHARED_PARAMETERS
 from .report import ReportFolder
@@ -146,6 +148,20 @@ def _build_parser():
 DEFAULT_MODEL = os.path.join("skmnist-output", "model.joblib")
 
 
+# Error rate of the prediction sets ``skmnist predict`` shows by default.
+_DEFAULT_ALPHA = 0.05
+
+
+def _parse_alpha(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < 1:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 1), got {text!r}")
+    return value
+
+
 def _add_predict_parser(sub):
     predict = sub.add_parser(
         "predict",
@@ -155,10 +171,13 @@ def _add_predict_parser(sub):
         "applied): each image is put into MNIST's framing (skmnist.DigitNormalizer) and "
         "classified, by default with the model that ships with skmnist. Prints one line per "
         "file: the file, the predicted digit, its probability and the image's novelty (above "
-        f"{NOVELTY_FLAG}, the line says the image does not look like a handwritten digit). "
+        f"{NOVELTY_FLAG}, the line says the image does not look like a handwritten digit) "
+        "and, for a model calibrated for prediction sets (calibrate, or fitted with "
+        "early_stopping), the set of digits it cannot rule out at error rate --alpha. "
         "Files that cannot be read or hold no digit are reported on stderr, the others still "
         "predicted. Exit status: 0 every file predicted, 1 the model cannot be loaded "
-        "(nothing predicted), 2 bad arguments, 3 some files could not be read (the others "
+        "(nothing predicted), 2 bad arguments (--alpha for a model that is not calibrated "
+        "too), 3 some files could not be read (the others "
         "predicted).",
         formatter_class=_HelpFormatter,
     )
@@ -185,6 +204,13 @@ def _add_predict_parser(sub):
     predict.add_argument(
         "--deskew", action="store_true", default=None,
         help="deskew the digits (only for models trained on deskewed digits)",
+    )
+    predict.add_argument(
+        "--alpha", type=_parse_alpha, default=None,
+        help="error rate of the prediction sets shown for a calibrated model: the set holds "
+        "the true digit of all but about this share of images like the calibration ones "
+        f"(default: {_DEFAULT_ALPHA} when the model is calibrated; given with a model that "
+        "is not, an error)",
     )
 
 
@@ -371,8 +397,9 @@ def _load_model(path):
     return model, normalizer
 
 
-def _line(path, label, probability, novelty, statistics):
-    """One image's line: its digit, probability and novelty, or why there is no one digit."""
+def _line(path, label, probability, novelty, statistics, in_set=None):
+    """One image's line: its digit, probability, novelty and prediction set (the digits
+    ``in_set``, when the model has sets), or why there is no one digit."""
     from ._framing import STATISTICS
 
     apart = statistics[STATISTICS.index("side_by_side")] if statistics is not None else 1
@@ -385,7 +412,26 @@ def _line(path, label, probability, novelty, statistics):
         text += f", novelty {novelty:.3f}"
         if novelty > NOVELTY_FLAG:
             text += ": does not look like a handwritten digit"
+    if in_set is not None:
+        text += ", set {" + ", ".join(str(c) for c in in_set) + "}"
     return text + ")"
+
+
+def _prediction_sets(reader, result, alpha):
+    """The prediction sets of the framed images, or None for a model without them.
+
+    A model that is not calibrated shows none, unless ``alpha`` was asked for (then
+    NotFittedError, naming what to do).
+    """
+    network = reader[1:]  # after the DigitNormalizer: the framed images are its input
+    if not hasattr(network, "predict_set"):
+        return None
+    try:
+        return network.predict_set(result.framed, _DEFAULT_ALPHA if alpha is None else alpha)
+    except NotFittedError:
+        if alpha is None:
+            return None
+        raise
 
 
 def predict(args, out=None, err=None):
@@ -414,6 +460,11 @@ def predict(args, out=None, err=None):
         print(f"skmnist: error: the model cannot read MNIST's 784 pixels: {exc}", file=err)
         return 1
     novelty = result.uncertainty.get("novelty")
+    try:
+        sets = _prediction_sets(reader, result, args.alpha)
+    except NotFittedError as exc:  # --alpha asked of a model without prediction sets
+        print(f"skmnist: error: --alpha: {exc}", file=err)
+        return 2
     for index, path in enumerate(args.images):
         if index in result.errors:
             message = result.errors[index].split(": ", 1)[1]
@@ -424,6 +475,7 @@ def predict(args, out=None, err=None):
             path, result.predicted[index], float(result.proba[index].max()),
             None if novelty is None else float(novelty[index]),
             None if result.statistics is None else result.statistics[index],
+            None if sets is None else reader.classes_[sets[index]],
         )
         print(line + notes, file=out)
     out.flush()
@@ -441,7 +493,7 @@ def _add_serve_parser(sub):
         "/openapi.json describe the rest. SIGINT or SIGTERM: the requests in flight finish, "
         "then the server exits with status 0. Exit status 1: the model cannot be loaded or "
         "the address cannot be bound.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     serve.add_argument(
         "--model", default=None, metavar="FILE",

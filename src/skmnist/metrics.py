@@ -32,7 +32,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array
 
@@ -44,7 +44,9 @@ __all__ = [
     "classification_summary",
     "expected_calibration_error",
     "negative_log_likelihood",
+    "mean_set_size",
     "risk_coverage_curve",
+    "set_coverage_score",
 ]
 
 # Absolute tolerance on the row sums of y_prob, at least this (float64) or sqrt(eps) of the dtype.
@@ -782,3 +784,114 @@ def classification_summary(
         for c, acc in zip(cov, _accuracy_at(errors, cov)):
             summary[_coverage_key(c)] = float(acc)
     return summary
+
+
+# --------------------------------------------------------------------------------------------
+# prediction sets
+# --------------------------------------------------------------------------------------------
+
+
+def _check_y_set(y_set):
+    """``y_set`` as a 2-D boolean array of shape (n_samples, n_classes)."""
+    arr = np.asarray(y_set)
+    if arr.ndim != 2 or arr.shape[1] < 2:
+        raise ValueError(
+            "y_set must be a 2-D boolean array of shape (n_samples, n_classes) with at least "
+            f"2 columns (a classifier's predict_set), got an array of shape {arr.shape}."
+        )
+    if arr.shape[0] == 0:
+        raise ValueError("y_set is empty: at least one sample is required.")
+    if arr.dtype != bool:
+        if arr.dtype.kind not in "iuf" or not np.isin(arr, (0, 1)).all():
+            raise ValueError(
+                "y_set must be boolean (or 0/1): True where the class is in the set, got "
+                f"values {_preview(np.unique(arr), 5)}."
+            )
+        arr = arr.astype(bool)
+    return arr
+
+
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "y_set": ["array-like"],
+        "labels": ["array-like", None],
+        "average": [StrOptions({"micro", "macro"}), None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def set_coverage_score(y_true, y_set, *, labels=None, average="micro"):
+    """Share of samples whose prediction set holds the true label (coverage).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True class labels.
+
+    y_set : array-like of shape (n_samples, n_classes), bool
+        Prediction sets, one column per class (a classifier's ``predict_set``).
+
+    labels : array-like of shape (n_classes,), default=None
+        The class labels of ``y_set``'s columns, in order (pass the estimator's
+        ``classes_``; see :func:`negative_log_likelihood` for the default).
+
+    average : {"micro", "macro"} or None, default="micro"
+        ``"micro"``: over all samples; ``"macro"``: the mean of the per-class coverages;
+        None: the coverage of each class (NaN for a class absent from ``y_true``), in
+        ``labels`` order.
+
+    Returns
+    -------
+    coverage : float or ndarray of shape (n_classes,)
+
+    Examples
+    --------
+    >>> from skmnist.metrics import set_coverage_score
+    >>> y_set = [[True, False, False], [True, True, False], [False, False, True],
+    ...          [False, True, False]]
+    >>> set_coverage_score([0, 1, 1, 1], y_set)
+    0.75
+    >>> set_coverage_score([0, 1, 1, 1], y_set, average=None).tolist()
+    [1.0, 0.6666666666666666, nan]
+    """
+    y_true = _check_label_vector(y_true, "y_true")
+    y_set = _check_y_set(y_set)
+    if y_true.shape[0] != y_set.shape[0]:
+        raise ValueError(
+            "y_true and y_set have different numbers of samples: "
+            f"{y_true.shape[0]} and {y_set.shape[0]}."
+        )
+    labels = _resolve_labels(y_true, labels, y_set.shape[1])
+    y_idx = _encode(y_true, labels)
+    covered = y_set[np.arange(y_idx.size), y_idx]
+    if average == "micro":
+        return float(covered.mean())
+    counts = np.bincount(y_idx, minlength=labels.size)
+    hits = np.bincount(y_idx, weights=covered, minlength=labels.size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_class = hits / counts
+    if average == "macro":
+        return float(np.nanmean(per_class))
+    return per_class
+
+
+@validate_params({"y_set": ["array-like"]}, prefer_skip_nested_validation=True)
+def mean_set_size(y_set):
+    """Mean number of classes in the prediction sets (their "width").
+
+    Parameters
+    ----------
+    y_set : array-like of shape (n_samples, n_classes), bool
+        Prediction sets (a classifier's ``predict_set``).
+
+    Returns
+    -------
+    size : float
+
+    Examples
+    --------
+    >>> from skmnist.metrics import mean_set_size
+    >>> mean_set_size([[True, False, False], [True, True, False]])
+    1.5
+    """
+    return float(_check_y_set(y_set).sum(axis=1).mean())

@@ -37,7 +37,8 @@ class DigitPipeline(Pipeline):
 
     Use it as any :class:`~sklearn.pipeline.Pipeline` (same parameters, ``fit``,
     ``predict``, ``predict_proba``, ``score``, ``set_params``, grid searches, joblib and
-    skops).  It adds :meth:`predict_uncertainty` and :meth:`read`.  When the first step is a
+    skops).  It adds :meth:`predict_uncertainty` and :meth:`read`, and the final network's
+    conformal prediction sets (:meth:`calibrate`, :meth:`predict_set`).  When the first step is a
     :class:`~skmnist.DigitNormalizer`, the novelty it reports is the larger of
 
     - the network's own novelty of the framed 28x28 digit (``network_novelty``), and
@@ -99,6 +100,51 @@ class DigitPipeline(Pipeline):
             could not be framed).
         """
         return self.read(X).uncertainty
+
+    def _transform_to_final(self, X):
+        Xt = X
+        for _, _, transform in self._iter(with_final=False):
+            Xt = transform.transform(Xt)
+        return Xt
+
+    @available_if(_final_has("predict_set"))
+    def predict_set(self, X, alpha=0.05, **params):
+        """Return the final network's conformal prediction sets of ``X``.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays or file paths
+            What the first step takes.
+        alpha : float in (0, 1), default=0.05
+            Error rate of the sets.
+        **params
+            The final estimator's further ``predict_set`` parameters (``method``,
+            ``class_conditional``, ...).
+
+        Returns
+        -------
+        y_set : ndarray of shape (n_samples, n_classes), bool
+            See :meth:`skmnist.BaseKerasClassifier.predict_set`.
+        """
+        return self._final_estimator.predict_set(self._transform_to_final(X), alpha, **params)
+
+    @available_if(_final_has("calibrate"))
+    def calibrate(self, X, y):
+        """Calibrate the final network's prediction sets on rows it did not train on.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays or file paths
+            What the first step takes.
+        y : array-like of shape (n_samples,)
+            Their labels.
+
+        Returns
+        -------
+        self : DigitPipeline
+        """
+        self._final_estimator.calibrate(self._transform_to_final(X), y)
+        return self
 
     @available_if(_final_has("predict_proba"))
     def read(self, X):

@@ -22,8 +22,9 @@ The steps:
    per bin, risk-coverage curve).
 6. ``evaluation``: accuracy, precision, recall and F1 (macro, and per class: scikit-learn's
    classification report), the confusion matrix unless step 3 drew it for the same network,
-   the first 15 test digits titled "predicted / actual"; the model is kept only when its test
-   accuracy clears ``min_accuracy``.
+   the first 15 test digits titled "predicted / actual"; conformal prediction sets
+   (calibrated on half of the test digits, measured on the other half); the model is kept
+   only when its test accuracy clears ``min_accuracy``.
 
 Before the first timed fit, a one-epoch warm-up fit pays TensorFlow's one-time start-up, so
 that every fit time measures the same thing. What makes a run less than a full, clean one
@@ -752,6 +753,7 @@ def _step_evaluation(ctx):
         cmap=_DIGIT_CMAP,
     )
     grid.figure_.suptitle("The first 15 test digits (predicted / actual)")
+    set_rows, set_numbers = _prediction_sets(model, test)
     threshold = ctx.settings["min_accuracy"]
     keep = summary["accuracy"] >= threshold
     if not keep:
@@ -775,6 +777,12 @@ def _step_evaluation(ctx):
             [[str(c), f"{p:.2%}", f"{r:.2%}", f"{f:.2%}", int(s)]
              for c, p, r, f, s in zip(labels, precision, recall, f1, support)],
         ),
+        (
+            "Prediction sets: the share of test images whose set holds the true digit "
+            "(coverage, guaranteed at least the target on average) and the digits per set",
+            ["alpha", "target", "coverage", "mean set size", "single digit"],
+            set_rows,
+        ),
     ]
     if ctx.confusion_shown == name:
         where = " Its confusion matrix is the heatmap of the error analysis."
@@ -797,7 +805,9 @@ def _step_evaluation(ctx):
         title=_TITLES["evaluation"],
         text=(
             f"The {name.upper()} pipeline (PixelScaler + {type(model[-1]).__name__}) on the "
-            f"{len(test.target):,} test images. " + verdict + where
+            f"{len(test.target):,} test images. " + verdict + where + " Its prediction sets "
+            "(predict_set) are calibrated on a random half of the test images and measured on "
+            "the other half; the saved model keeps that calibration."
         ),
         figures=[("first_predictions", "The first 15 test digits, titled \"predicted / "
                   "actual\" (red where wrong).", grid.figure_)],
@@ -813,6 +823,7 @@ def _step_evaluation(ctx):
             },
             "confusion_matrix": matrix.tolist(),
             "classification_report": report,
+            "prediction_sets": set_numbers,
             "min_accuracy": threshold,
             "model_saved": bool(keep),
         },
@@ -832,6 +843,30 @@ def _novelty_problem(model, X):
         if text.startswith("novelty is unavailable"):
             return text.split(": ", 1)[-1].rstrip(".")
     return None
+
+
+# Error rates of the evaluation's prediction-set table.
+_SET_ALPHAS = (0.01, 0.05, 0.1)
+
+
+def _prediction_sets(model, test):
+    """Calibrate the pipeline's network on a random half of the test images (it trained on
+    none of them) and measure its prediction sets on the other half: table rows, numbers."""
+    from .metrics import mean_set_size, set_coverage_score
+
+    network, features = model[-1], model[:-1].transform(test.data)
+    halves = np.array_split(np.random.RandomState(0).permutation(len(test.target)), 2)
+    calibration, measured = (np.sort(h) for h in halves)
+    network.calibrate(features[calibration], test.target[calibration])
+    rows, numbers = [], {"n_calibration": len(calibration), "n_measured": len(measured)}
+    for alpha in _SET_ALPHAS:
+        y_set = network.predict_set(features[measured], alpha)
+        coverage = set_coverage_score(test.target[measured], y_set, labels=network.classes_)
+        size, single = mean_set_size(y_set), float(np.mean(y_set.sum(axis=1) == 1))
+        numbers[str(alpha)] = {"coverage": coverage, "mean_size": size, "single_share": single}
+        rows.append([f"{alpha:g}", f"{1 - alpha:.0%}", f"{coverage:.2%}", f"{size:.2f}",
+                     f"{single:.1%}"])
+    return rows, numbers
 
 
 def _independent_fits(ctx, chosen):
