@@ -16,7 +16,8 @@ Measures, for the model that ships inside the package:
   one image.
 
 Prints tables and saves ``benchmarks/results/pretrained.json`` (with the commit, version,
-date, machine and command that produced it).
+date, machine and command that produced it); ``benchmarks/doc_tables.py`` writes the user
+guide's tables from it.
 
     SKMNIST_DATA=../shared/data/mnist python benchmarks/bench_pretrained.py [--quick]
 
@@ -116,51 +117,11 @@ def fresh_process_load():
     return runs
 
 
-def markdown_tables(results):
-    """The user guide's tables (docs/user_guide/shipped_model.md) from a stored run."""
-    acc, flagged = results["accuracy"], results["digits_flagged"]
-    lines = [
-        f"Measured by `{results['command']}` at commit `{results['commit'][:10]}` "
-        f"({results['date'][:10]}, {results['machine']['cpu_count']} cores).",
-        "",
-        "| digit images | accuracy | flagged as not a digit |",
-        "|---|---|---|",
-    ]
-    for name in acc:
-        lines.append(f"| {name} | {100 * acc[name]:.2f}% | {100 * flagged[name]:.2f}% |")
-    lines += ["", "| pictures that are not digits | set | flagged | AUROC |", "|---|---|---|---|"]
-    for name, row in results["nondigit_images"].items():
-        group = "tuning" if row["group"] == "tuning" else "held out"
-        lines.append(f"| {name} | {group} | {100 * row['flagged']:.1f}% | {row['auroc']:.4f} |")
-    lines += ["", "| 28x28 non-digits (network novelty) | set | AUROC | flagged |",
-              "|---|---|---|---|"]
-    for name, row in results["ood_28x28"].items():
-        group = "held out" if row["held_out"] else "tuning"
-        lines.append(f"| {name} | {group} | {row['auroc']:.4f} | {100 * row['flagged']:.1f}% |")
-    fresh = results["fresh_process"]
-    size = sum(results["files_bytes"].values())
-    lines += [
-        "",
-        f"Files in the package: {size / 1e6:.2f} MB. A fresh process loads the model in "
-        f"{min(r['load_s'] for r in fresh):.2f} s and reads its first image "
-        f"{min(r['load_and_first_image_s'] for r in fresh):.2f} s after starting, at "
-        f"{min(r['peak_rss_mb'] for r in fresh):.0f} MB peak memory, without TensorFlow "
-        "(best of three).",
-    ]
-    return "\n".join(lines) + "\n"
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--markdown", action="store_true",
-                        help="print the user guide's tables from the stored run; measure nothing")
     args = parser.parse_args(argv)
     argv = sys.argv[1:] if argv is None else argv
-    if args.markdown:
-        with open(os.path.join(RESULTS, "pretrained.json")) as f:
-            print(markdown_tables(json.load(f)), end="")
-        return
     import tempfile
 
     from skmnist import fetch_mnist, load_pretrained

@@ -74,8 +74,45 @@ def ood_table(network):
     return "\n".join(lines)
 
 
+def pretrained_tables():
+    """The shipped model's page's tables, from ``pretrained.json``."""
+    results = _load("pretrained")
+    acc, flagged = results["accuracy"], results["digits_flagged"]
+    lines = [
+        f"Measured by `{results['command']}` at commit `{results['commit'][:10]}` "
+        f"({results['date'][:10]}, {results['machine']['cpu_count']} cores).",
+        "",
+        "| digit images | accuracy | flagged as not a digit |",
+        "|---|---|---|",
+    ]
+    for name in acc:
+        lines.append(f"| {name} | {100 * acc[name]:.2f}% | {100 * flagged[name]:.2f}% |")
+    lines += ["", "| pictures that are not digits | set | flagged | AUROC |", "|---|---|---|---|"]
+    for name, row in results["nondigit_images"].items():
+        group = "tuning" if row["group"] == "tuning" else "held out"
+        lines.append(f"| {name} | {group} | {100 * row['flagged']:.1f}% | {row['auroc']:.4f} |")
+    lines += ["", "| 28x28 non-digits (network novelty) | set | AUROC | flagged |",
+              "|---|---|---|---|"]
+    for name, row in results["ood_28x28"].items():
+        group = "held out" if row["held_out"] else "tuning"
+        lines.append(f"| {name} | {group} | {row['auroc']:.4f} | {100 * row['flagged']:.1f}% |")
+    fresh = results["fresh_process"]
+    size = sum(results["files_bytes"].values())
+    lines += [
+        "",
+        f"Files in the package: {size / 1e6:.2f} MB. A fresh process loads the model in "
+        f"{min(r['load_s'] for r in fresh):.2f} s and reads its first image "
+        f"{min(r['load_and_first_image_s'] for r in fresh):.2f} s after starting, at "
+        f"{min(r['peak_rss_mb'] for r in fresh):.0f} MB peak memory, without TensorFlow "
+        "(best of three).",
+    ]
+    return "\n".join(lines)
+
+
+
 # name -> (page, generator)
 TABLES = {
+    "pretrained": ("docs/user_guide/shipped_model.md", pretrained_tables),
     "ood fcn": ("docs/user_guide/novelty.md", lambda: ood_table("fcn")),
     "ood mdn": ("docs/user_guide/novelty.md", lambda: ood_table("mdn")),
 }
