@@ -70,9 +70,12 @@ def test_run_writes_every_step_of_the_report(full_run):
 def test_saved_model_reproduces_the_reported_numbers(full_run):
     _, out, printed = full_run
     metrics = json.loads((out / "metrics.json").read_text())
+    # The saved model is the evaluated pipeline behind a DigitNormalizer (for image files):
+    # the evaluated pipeline itself, model[1:], scores what the report says.
     model = joblib.load(out / "model.joblib")
+    assert type(model).__name__ == "DigitPipeline" and type(model[0]).__name__ == "DigitNormalizer"
     X_test, y_test = load_mnist_sample("test", return_X_y=True)
-    predicted = model.predict(X_test)
+    predicted = model[1:].predict(X_test)
     accuracy = float(np.mean(predicted == y_test))
     assert accuracy == pytest.approx(metrics["test_accuracy"])
     assert f"Test accuracy: {accuracy:.4f}" in printed

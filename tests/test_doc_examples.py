@@ -61,6 +61,17 @@ EXEMPT = {
     ("docs/user_guide/shipped_model.md", "SKMNIST_DATA=/path/to/mnist python "
                                          "tools/train_pretrained.py"):
         "trains the shipped model on full MNIST (half an hour on 2 cores)",
+    ("docs/user_guide/serving.md", 'pip install "skmnist[serve]"'):
+        "installs an extra and starts a server; tests/test_serve.py runs skmnist serve "
+        "against a real client, .ci/run in a serving install",
+    ("docs/user_guide/serving.md", "curl -F image=@digit.png http://127.0.0.1:8000/predict"):
+        "needs a running server; tests/test_serve.py sends every one of these request forms",
+    ("docs/user_guide/serving.md", "pip install -r requirements/serve.txt   # numpy, scipy, "
+                                   "scikit-learn, joblib, pillow,"):
+        "builds a serving install: .ci/run builds one and checks it",
+    ("docs/user_guide/prediction_sets.md", "SKMNIST_DATA=/path/to/mnist nice -n 19 python "
+                                           "benchmarks/bench_conformal.py --seeds 5"):
+        "a benchmark on full MNIST (minutes)",
     ("docs/user_guide/performance.md", "export SKMNIST_DATA=/path/to/mnist"):
         "benchmarks on full MNIST, minutes to hours each; .ci/run runs bench_peers.py --quick",
     ("docs/user_guide/performance.md", "SKMNIST_DATA=/path/to/mnist python "
