@@ -38,6 +38,12 @@ def main(model):
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     print(f"skmnist predict: {done.stdout.strip()}")
+    # The shipped model, as a fresh install reads a person's file: no --model.
+    done = subprocess.run([script, "predict", path], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"{path}: 1 (probability "), done.stdout
+    print(f"skmnist predict (shipped model): {done.stdout.strip()}")
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
