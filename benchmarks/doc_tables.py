@@ -110,8 +110,43 @@ def pretrained_tables():
 
 
 
+def serve_table():
+    """The serving page's load table and targets, from ``serve.json``."""
+    results = _load("serve")
+    machine = results["machine"]
+    lines = [
+        f"Measured by `{results['command']}` at commit `{results['commit'][:10]}` "
+        f"({results['date'][:16].replace('T', ' ')} UTC; {machine['cpu_count']} cores, load "
+        f"average {machine['load_average_at_start'][0]:.2f} at the start; Python "
+        f"{machine['python']}, Starlette {machine['starlette']}, uvicorn {machine['uvicorn']}, "
+        f"TensorFlow {machine['tensorflow']}):",
+        "",
+        "| server | request | clients | requests | failed | req/s | p50 (ms) | p99 (ms) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in results["runs"]:
+        lines.append(
+            f"| {run['server']} | {run['request']} | {run['clients']} | {run['requests']:,} | "
+            f"{run['failed']} | {run['throughput_rps']:,.1f} | {run['p50_ms']:.2f} | "
+            f"{run['p99_ms']:.2f} |"
+        )
+    t, memory = results["targets"], results["memory"]
+    lines += [
+        "",
+        f"Against the targets: **{t['throughput_ratio_8_clients']:g}x** the Keras server's "
+        f"throughput at 8 clients (target >= 10x); p99 for one image at 8 clients "
+        f"**{t['p99_ms_8_clients']:g} ms** (target <= 50 ms); **{t['failed_of_requests'][0]} "
+        f"failed** of {t['failed_of_requests'][1]:,} requests; resident memory "
+        f"{memory['rss_after_warmup_mb']:g} MB after a warm-up and "
+        f"{memory['rss_after_run_mb']:g} MB after {memory['requests']:,} requests "
+        f"(**growth {memory['growth_mb']:g} MB**, target <= 10 MB).",
+    ]
+    return "\n".join(lines)
+
+
 # name -> (page, generator)
 TABLES = {
+    "serve": ("docs/user_guide/serving.md", serve_table),
     "pretrained": ("docs/user_guide/shipped_model.md", pretrained_tables),
     "ood fcn": ("docs/user_guide/novelty.md", lambda: ood_table("fcn")),
     "ood mdn": ("docs/user_guide/novelty.md", lambda: ood_table("mdn")),
