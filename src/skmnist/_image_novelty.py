@@ -141,6 +141,12 @@ class ImageNovelty:
         return model
 
 
+def combined_novelty(network, image):
+    """The novelty a digit reader reports: the larger of the network's novelty of the framed
+    digit and the image's own (the image's alone where the network has none, ``None``)."""
+    return image if network is None else np.maximum(network, image)
+
+
 _SHIPPED = None
 
 

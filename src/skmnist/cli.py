@@ -357,15 +357,13 @@ def run(args, out=None):
 
 
 def _load_model(path):
-    """The fitted model saved at ``path``, and its DigitNormalizer's parameters if it has one.
+    """The fitted model saved at ``path``.
 
     A joblib/pickle or a skops file (persistence.load_model tells them apart); every failure
     is a ValueError whose message is one line naming the file.
     """
-    from sklearn.pipeline import Pipeline
 
     from .persistence import load_model
-    from .preprocessing import DigitNormalizer
 
     if not os.path.exists(path):
         hint = (
@@ -390,11 +388,7 @@ def _load_model(path):
             f"{path!r} holds a {type(model).__name__}, not a fitted classifier with "
             "predict_proba"
         )
-    normalizer = {}
-    if isinstance(model, Pipeline) and isinstance(model.steps[0][1], DigitNormalizer):
-        normalizer = model.steps[0][1].get_params()
-        model = model[1:]
-    return model, normalizer
+    return model
 
 
 def _line(path, label, probability, novelty, statistics, in_set=None):
@@ -444,16 +438,15 @@ def predict(args, out=None, err=None):
         if args.model is None:
             from .pretrained import load_pretrained
 
-            model, params = load_pretrained(), {}
+            model = load_pretrained()
         else:
-            model, params = _load_model(args.model)
+            model = _load_model(args.model)
     except ValueError as exc:
         print(f"skmnist: error: {exc}", file=err)
         return 1
-    framing = {"ink": args.ink, "threshold": args.threshold, "deskew": args.deskew}
-    reader = as_digit_pipeline(
-        model, **{**params, **{k: v for k, v in framing.items() if v is not None}}
-    )
+    # The command line's framing options, else the model's own DigitNormalizer's, else its
+    # defaults (as_digit_pipeline keeps what is not given).
+    reader = as_digit_pipeline(model, ink=args.ink, threshold=args.threshold, deskew=args.deskew)
     try:
         result = reader.read(list(args.images))
     except (ValueError, TypeError) as exc:

@@ -194,16 +194,14 @@ class DigitPipeline(Pipeline):
                 warnings.simplefilter("ignore", UserWarning)
                 uncertainty = final.predict_uncertainty(Xt)
         if framed is not None:
-            from ._image_novelty import shipped_image_novelty
+            from ._image_novelty import combined_novelty, shipped_image_novelty
 
             image = shipped_image_novelty().score(framed.statistics)
-            uncertainty["image_novelty"] = image
             network = uncertainty.get("novelty")
+            uncertainty["image_novelty"] = image
             if network is not None:
                 uncertainty["network_novelty"] = network
-                uncertainty["novelty"] = np.maximum(network, image)
-            else:
-                uncertainty["novelty"] = image
+            uncertainty["novelty"] = combined_novelty(network, image)
         return Bunch(
             proba=proba,
             predicted=self.classes_[np.argmax(proba, axis=1)],

@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 
 from .._framing import FIELD, FramingError, frame_image
+from .._image_novelty import combined_novelty
 from .._parameters import NOVELTY_FLAG
 
 #: Points of the regular grid on which the mixture's density is given, over the class
@@ -36,36 +37,19 @@ def load_model(path):
     model : object
         What the file holds (checked by :class:`ServedModel`).
     """
+    from ..persistence import load_model as load_file
+
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ValueError(f"no model file at {path!r}")
-    with open(path, "rb") as file:
-        magic = file.read(4)
-    try:
-        if magic.startswith(b"PK"):  # a zip archive: skops's format
-            from ..persistence import load
-
-            return load(path)
-        import joblib
-
-        return joblib.load(path)
-    except ImportError:
-        raise
-    except Exception as exc:  # pickle and skops raise many kinds; all mean "not a model"
-        raise ValueError(
-            f"cannot load a model from {path!r}: {type(exc).__name__}: {exc}"
-        ) from None
+    return load_file(path)  # skops or joblib, every failure one ModelFileError naming path
 
 
 def load_default_model():
-    """The model shipped with skmnist, and its description (a dict, or None)."""
-    try:
-        from .. import pretrained
-    except ImportError:
-        raise ValueError("no shipped model in this version; pass --model FILE") from None
-    model = pretrained.load_pretrained()
-    info = getattr(pretrained, "pretrained_info", None)
-    return model, info() if callable(info) else info
+    """The model shipped with skmnist, and its description (a dict)."""
+    from ..pretrained import load_pretrained, pretrained_info
+
+    return load_pretrained(), pretrained_info()
 
 
 def served_model(path=None):
@@ -233,7 +217,7 @@ class ServedModel:
             if image_novelty is not None:
                 image = float(image_novelty[row])
                 network = result.get("novelty")
-                novelty = image if network is None else max(network, image)
+                novelty = float(combined_novelty(network, image))
                 result = {**result, "network_novelty": network, "image_novelty": image,
                           "novelty": novelty, "novel": bool(novelty > NOVELTY_FLAG)}
             results[index] = result
