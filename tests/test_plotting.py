@@ -221,9 +221,9 @@ def test_digit_grid_splits_an_add_axes_axes(mnist):
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        ({"n_images": 0}, ValueError, "n_images must be an integer >= 1"),
+        ({"n_images": 0}, ValueError, "n_images must be an int >= 1"),
         ({"n_images": 2.5}, ValueError, "n_images"),
-        ({"n_cols": 0}, ValueError, "n_cols must be an integer >= 1"),
+        ({"n_cols": 0}, ValueError, "n_cols must be an int >= 1"),
         ({"image_shape": (27, 28)}, ValueError, "Cannot reshape"),
         ({"image_shape": (28,)}, ValueError, "image_shape"),
         ({"ax": "axes"}, TypeError, "ax must be"),
@@ -476,9 +476,9 @@ def test_mixture_samples_errors(mdn, fcn, fcn_pipe, data):
         MixtureSamplesDisplay.from_estimator(mdn, X[:2], y[:3])
     with pytest.raises(ValueError, match="not in the estimator's classes_"):
         MixtureSamplesDisplay.from_estimator(mdn, X[:2], np.array([3, 10]))
-    with pytest.raises(ValueError, match="n_draws must be an integer >= 1"):
+    with pytest.raises(ValueError, match="n_draws must be an int >= 1"):
         MixtureSamplesDisplay.from_estimator(mdn, X[:2], n_draws=0)
-    with pytest.raises(ValueError, match="n_images must be an integer >= 1"):
+    with pytest.raises(ValueError, match="n_images must be an int >= 1"):
         MixtureSamplesDisplay.from_estimator(mdn, X[:2], n_images=0)
     with pytest.raises(ValueError, match="X is empty"):
         MixtureSamplesDisplay.from_estimator(mdn, X[:0])

@@ -50,6 +50,7 @@ from sklearn.utils.validation import (
 
 from . import _integrity
 from ._augmentation import augmenter
+from ._checks import is_int
 from ._conformal import ConformalMixin
 from ._inference import NumpyNetwork, UnsupportedModel
 from ._integrity import ModelFileError
@@ -361,7 +362,7 @@ jit_compile, strategy
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
         sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
-        if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes):
+        if not all(is_int(s, 1) for s in sizes):
             raise ValueError(
                 "hidden_layer_sizes must be a positive int or a sequence of positive ints, "
                 f"got {self.hidden_layer_sizes!r}."
@@ -370,8 +371,7 @@ jit_compile, strategy
 
     def _conv_filters(self):
         filters = [] if self.conv_filters is None else list(self.conv_filters)
-        if not all(isinstance(f, Integral) and not isinstance(f, bool) and f > 0
-                   for f in filters):
+        if not all(is_int(f, 1) for f in filters):
             raise ValueError(
                 "conv_filters must be None or a sequence of positive ints, "
                 f"got {self.conv_filters!r}."
@@ -388,7 +388,7 @@ jit_compile, strategy
         shape = tuple(self.image_shape)
         if not (
             len(shape) in (2, 3)
-            and all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in shape)
+            and all(is_int(s, 1) for s in shape)
         ):
             raise ValueError(
                 "image_shape must be None, (height, width) or (height, width, channels) of "

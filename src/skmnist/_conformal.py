@@ -44,12 +44,14 @@ arrays in a dict, saved with the estimator; no TensorFlow, nothing for skops to 
 
 import math
 import warnings
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from ._checks import is_int
 
 __all__ = ["METHODS", "ConformalMixin", "conformity_scores", "conformal_quantile", "set_mask"]
 
@@ -77,7 +79,7 @@ def _check_method(method, penalty, k_reg):
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}.")
     if isinstance(penalty, bool) or not isinstance(penalty, Real) or not penalty >= 0:
         raise ValueError(f"penalty must be a non-negative number, got {penalty!r}.")
-    if isinstance(k_reg, bool) or not isinstance(k_reg, Integral) or k_reg < 0:
+    if not is_int(k_reg, 0):
         raise ValueError(f"k_reg must be a non-negative int, got {k_reg!r}.")
 
 

@@ -38,12 +38,14 @@ the estimator.
 """
 
 from collections.abc import Mapping
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.covariance import ledoit_wolf_shrinkage
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
+
+from ._checks import is_int
 
 __all__ = ["INPUT", "PROBA", "NoveltyModel", "EntropyNovelty", "entropy"]
 
@@ -258,7 +260,7 @@ class NoveltyModel:
                              f"{self.calibration_fraction!r}.")
         for name in ("max_calibration", "max_fit", "max_features"):
             value = getattr(self, name)
-            if not (isinstance(value, Integral) and not isinstance(value, bool) and value >= 2):
+            if not is_int(value, 2):
                 raise ValueError(f"{name} must be an int >= 2, got {value!r}.")
         if not isinstance(self.image_view, (bool, np.bool_)):
             raise TypeError(f"image_view must be a bool, got {self.image_view!r}.")

@@ -1,15 +1,14 @@
 """Draws from per-row categorical distributions (class labels, mixture components)."""
 
-from numbers import Integral
 
 import numpy as np
+
+from ._checks import check_int
 
 
 def check_n_draws(n_draws):
     """``n_draws`` as an int, or a ValueError naming it."""
-    if isinstance(n_draws, bool) or not isinstance(n_draws, Integral) or n_draws < 1:
-        raise ValueError(f"n_draws must be a positive int, got {n_draws!r}.")
-    return int(n_draws)
+    return check_int(n_draws, "n_draws", 1)
 
 
 def inverse_cdf_draw(cumulative, u):

@@ -42,12 +42,12 @@ skmnist.metrics : The numbers behind the reliability and risk-coverage figures.
 """
 
 import math
-from numbers import Integral
 
 import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from ._checks import check_int, is_int
 from .metrics import (
     area_under_risk_coverage,
     calibration_bins,
@@ -173,9 +173,7 @@ def _panel_grid(ax, n_panels, n_cols, panel_size, owner, *, wspace=0.3, hspace=0
 
 
 def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}.")
-    return int(value)
+    return check_int(value, name, 1)
 
 
 def _check_image_shape(image_shape):
@@ -186,7 +184,7 @@ def _check_image_shape(image_shape):
             f"image_shape must be a pair of ints (height, width), got {image_shape!r}."
         ) from None
     if len(shape) != 2 or not all(
-        isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in shape
+        is_int(s, 1) for s in shape
     ):
         raise ValueError(
             f"image_shape must be a pair of positive ints (height, width), got {image_shape!r}."
@@ -1063,7 +1061,7 @@ class MixtureSamplesDisplay:
         n_classes = _check_positive_int(self.n_classes, "n_classes")
         if bins is None:
             edges = None
-        elif isinstance(bins, Integral) and not isinstance(bins, bool):
+        elif is_int(bins):
             edges = np.linspace(x[0], x[-1], _check_positive_int(bins, "bins") + 1)
         else:
             edges = np.asarray(bins, dtype=float)
