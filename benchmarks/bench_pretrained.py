@@ -25,8 +25,6 @@ guide's tables from it.
 """
 
 import argparse
-import datetime
-import json
 import os
 import subprocess
 import sys
@@ -38,35 +36,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import _digit_sets  # noqa: E402
 import _nondigit_images  # noqa: E402
-from _common import RESULTS, report  # noqa: E402
+from _common import report, run_provenance, save  # noqa: E402
 from _ood_sets import HELD_OUT_SETS, make_ood_sets  # noqa: E402
 
 
-def provenance(argv):
+def machine():
+    """The machine record, without importing TensorFlow (the shipped model predicts without it)."""
     import platform
 
     import sklearn
 
-    import skmnist
-
-    def git(*args):
-        try:
-            return subprocess.run(["git", *args], capture_output=True, text=True,
-                                  cwd=HERE, check=True).stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
-            return None
-
     return {
-        "commit": git("rev-parse", "HEAD"),
-        "dirty": bool(git("status", "--porcelain", "--", "src", "benchmarks")),
-        "skmnist": skmnist.__version__,
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": " ".join(["python", "benchmarks/bench_pretrained.py", *argv]),
-        "machine": {
-            "cpu_count": os.cpu_count(), "platform": platform.platform(),
-            "python": platform.python_version(), "numpy": np.__version__,
-            "scikit-learn": sklearn.__version__,
-        },
+        "cpu_count": os.cpu_count(), "platform": platform.platform(),
+        "python": platform.python_version(), "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
     }
 
 
@@ -133,7 +116,8 @@ def main(argv=None):
     X_test, y_test = test.data, test.target
     if args.quick:
         X_test, y_test = X_test[:n], y_test[:n]
-    results = {**provenance(argv), "quick": args.quick, "model": pretrained_info()}
+    run_provenance()  # before the run: the code that was measured
+    results = {"machine": machine(), "quick": args.quick, "model": pretrained_info()}
 
     # ---------------------------------------------------------------- accuracy
     accuracy, flagged, novelty_of = {}, {}, {}
@@ -209,12 +193,7 @@ def main(argv=None):
            f"{min(r['load_s'] for r in results['fresh_process']):.2f} s, "
            f"{min(r['load_and_first_image_s'] for r in results['fresh_process']):.2f} s, "
            f"{min(r['peak_rss_mb'] for r in results['fresh_process']):.0f} MB")
-    name = "pretrained_quick" if args.quick else "pretrained"
-    path = os.path.join(RESULTS, f"{name}.json")
-    os.makedirs(RESULTS, exist_ok=True)
-    with open(path, "w") as f:
-        json.dump(results, f, indent=1, default=float)
-    print(f"\nSaved {path}")
+    save("pretrained_quick" if args.quick else "pretrained", results)
 
 
 if __name__ == "__main__":

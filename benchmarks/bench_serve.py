@@ -37,11 +37,9 @@ skmnist's version, the date, the machine and the exact command.
 
 import argparse
 import asyncio
-import datetime
 import json
 import os
 import platform
-import shlex
 import signal
 import socket
 import subprocess
@@ -53,7 +51,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-RESULTS = os.path.join(HERE, "results")
+sys.path.insert(0, HERE)
+from _common import run_provenance, save  # noqa: E402
 
 
 # --------------------------------------------------------------------- the baseline server
@@ -243,18 +242,6 @@ def _machine():
             "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
 
 
-def _commit():
-    """The commit measured (``git rev-parse HEAD``), marked ``+dirty`` when the working tree
-    differs from it."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=REPO, capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return head + ("+dirty" if dirty.strip() else "")
-
 
 def markdown_table(runs):
     lines = ["| server | request | clients | requests | failed | req/s | p50 (ms) | p99 (ms) |",
@@ -277,10 +264,9 @@ def main(argv=None):
     if args.baseline_server:
         return baseline_server(args.baseline_server[0], int(args.baseline_server[1]))
 
-    import skmnist
 
     started = time.perf_counter()
-    commit = _commit()  # before the run: the code that was measured
+    run_provenance()  # before the run: the code that was measured
     machine = _machine()
     quick = args.quick
     # (request, clients, requests for skmnist, requests for Keras); every run <= max seconds
@@ -351,12 +337,7 @@ def main(argv=None):
           f"after {memory['requests']:,} requests (growth {memory['growth_mb']} MB, target "
           "<= 10)")
     results = {
-        "commit": commit,
-        "skmnist_version": skmnist.__version__,
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine,
-        "command": shlex.join(["python", os.path.relpath(__file__, REPO),
-                               *(sys.argv[1:] if argv is None else argv)]),
         "quick": quick,
         "model": args.model or "FCNClassifier(epochs=2, random_state=0) on the sample",
         "runs": runs,
@@ -365,11 +346,7 @@ def main(argv=None):
         "seconds": round(time.perf_counter() - started, 1),
         "markdown": table,
     }
-    os.makedirs(RESULTS, exist_ok=True)
-    path = os.path.join(RESULTS, "serve_quick.json" if quick else "serve.json")
-    with open(path, "w") as file:
-        json.dump(results, file, indent=2)
-    print(f"\nSaved {path}")
+    save("serve_quick" if quick else "serve", results)
     return 0
 
 

@@ -42,6 +42,12 @@ def _load(name):
         return json.load(f)
 
 
+def _measured_by(results, when):
+    """The sentence naming a run's command and commit, from its ``provenance`` record."""
+    run = results["provenance"]
+    return f"Measured by `{run['command']}` at commit `{run['commit'][:10]}` ({when(run['date'])}"
+
+
 def _set_label(name, held_out, control):
     if name in control:
         return f"*control: {name.replace('_', ' ')}*"
@@ -79,8 +85,8 @@ def pretrained_tables():
     results = _load("pretrained")
     acc, flagged = results["accuracy"], results["digits_flagged"]
     lines = [
-        f"Measured by `{results['command']}` at commit `{results['commit'][:10]}` "
-        f"({results['date'][:10]}, {results['machine']['cpu_count']} cores).",
+        _measured_by(results, lambda date: date[:10])
+        + f", {results['machine']['cpu_count']} cores).",
         "",
         "| digit images | accuracy | flagged as not a digit |",
         "|---|---|---|",
@@ -115,8 +121,8 @@ def serve_table():
     results = _load("serve")
     machine = results["machine"]
     lines = [
-        f"Measured by `{results['command']}` at commit `{results['commit'][:10]}` "
-        f"({results['date'][:16].replace('T', ' ')} UTC; {machine['cpu_count']} cores, load "
+        _measured_by(results, lambda date: date[:16].replace("T", " "))
+        + f" UTC; {machine['cpu_count']} cores, load "
         f"average {machine['load_average_at_start'][0]:.2f} at the start; Python "
         f"{machine['python']}, Starlette {machine['starlette']}, uvicorn {machine['uvicorn']}, "
         f"TensorFlow {machine['tensorflow']}):",
