@@ -56,6 +56,8 @@ LAMBDA = 0.5
 VARIANTS = {
     "baseline": {"estimator": "fcn", "params": {}},
     "baseline_aug": {"estimator": "fcn", "params": {"augmentation": "standard"}},
+    # outlier exposure without augmentation: does it learn "not drawn like MNIST"?
+    "package_fcn_mix": {"estimator": "fcn", "params": {"outlier_exposure": LAMBDA}},
     "package_fcn_mix_aug": {"estimator": "fcn",
                             "params": {"augmentation": "standard", "outlier_exposure": LAMBDA}},
     "package_mdn_aug": {"estimator": "mdn", "params": {"augmentation": "standard"}},
