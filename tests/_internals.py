@@ -42,6 +42,7 @@ from skmnist._mixture import (
     sample_mixture,
     split_head,
 )
+from skmnist._networks import NETWORKS
 from skmnist._novelty import MIN_ROWS, EntropyNovelty, NoveltyModel
 from skmnist._novelty import _image_statistics as image_statistics
 from skmnist._outlier_exposure import OutlierExposureLoss, make_outliers
@@ -52,7 +53,9 @@ from skmnist._tracing import _registry as gradient_registry
 from skmnist._training_data import training_rows
 from skmnist.serve._batching import Batcher
 from skmnist.serve._decode import Batch, RequestError, decode_image
+from skmnist.study import _STEP_REGISTRY as STEP_REGISTRY
 from skmnist.study import _Context as StudyContext
+from skmnist.study import _independent_fits as independent_fits
 from skmnist.study import _novelty_problem as novelty_problem
 
 __all__ = [
@@ -62,6 +65,7 @@ __all__ = [
     "conformal_quantile",
     "CENTRE",
     "MIN_ROWS",
+    "NETWORKS",
     "SHARED_PARAMETERS",
     "STATISTICS",
     "STANDARD_AUGMENTATION",
@@ -99,7 +103,9 @@ __all__ = [
     "sample_mixture",
     "skew",
     "split_head",
+    "STEP_REGISTRY",
     "StudyContext",
+    "independent_fits",
     "novelty_problem",
     "tf",
     "tfd",

@@ -1,5 +1,6 @@
 """The ``skmnist run`` command: the study end to end on the embedded sample, and its failures."""
 
+import dataclasses
 import json
 import os
 import re
@@ -246,7 +247,8 @@ def test_failed_step_leaves_no_report(tmp_path, capsys, monkeypatch):
     def broken(ctx):
         raise ValueError("step exploded")
 
-    monkeypatch.setitem(study._STEP_FUNCTIONS, "errors", broken)
+    step = study._STEPS_BY_NAME["errors"]
+    monkeypatch.setitem(study._STEPS_BY_NAME, "errors", dataclasses.replace(step, function=broken))
     out = tmp_path / "r"
     rc = main(["run", "--steps", "data,errors", "--output", str(out)])
     assert rc == 1

@@ -486,6 +486,27 @@ def test_mixture_samples_errors(mdn, fcn, fcn_pipe, data):
         MixtureSamplesDisplay(np.zeros((2, 5)), np.linspace(0, 1, 4), np.zeros((2, 3))).plot()
 
 
+def test_mixture_samples_needs_the_mixture_methods(mdn, data):
+    """An MDN is recognised by its public mixture_params and sample_values, not its class."""
+    _, _, X, _ = data
+
+    class MixtureParamsOnly(DummyClassifier):
+        def mixture_params(self, X):
+            return mdn.mixture_params(X)
+
+    clf = MixtureParamsOnly().fit(X[:10], np.arange(10))
+    with pytest.raises(TypeError, match="needs an MDNClassifier.*lacks sample_values"):
+        MixtureSamplesDisplay.from_estimator(clf, X[:2])
+
+    class AnyMixtureNetwork(MixtureParamsOnly):
+        def sample_values(self, X, n_draws=1, random_state=None):
+            return mdn.sample_values(X, n_draws=n_draws, random_state=random_state)
+
+    clf = AnyMixtureNetwork().fit(X[:10], np.arange(10))
+    disp = MixtureSamplesDisplay.from_estimator(clf, X[:2], n_draws=20)
+    assert len(disp.histograms_) == 2
+
+
 # --------------------------------------------------------------------------------------------
 # ReliabilityDisplay
 # --------------------------------------------------------------------------------------------

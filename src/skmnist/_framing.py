@@ -25,7 +25,6 @@ Steps of one image (the numbers are MNIST's, the rest are choices explained inli
 """
 
 import os
-from numbers import Real
 
 import numpy as np
 
@@ -428,9 +427,3 @@ def frame_images(images, *, ink="auto", threshold="otsu", deskew_digit=False, er
                 statistics[index] = np.nan
     return out, failures
 
-
-def check_threshold(threshold):
-    if threshold == "otsu":
-        return
-    if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0 < threshold < 1:
-        raise ValueError(f"threshold must be 'otsu' or a number in (0, 1), got {threshold!r}.")

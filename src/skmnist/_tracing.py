@@ -6,8 +6,9 @@ device, and that goes through ``tf.custom_gradient``, which in a traced graph re
 gradient function under a fresh name (``CustomGradient-<n>``) in TensorFlow's global gradient
 registry and never removes it.  The function closes over the step's tensors, so each fit's
 whole training graph (its optimizer sub-graphs and the functions in the eager context's
-library) stayed alive for the life of the process: about 4 MB per fit of a tiny network,
-without bound over a long search (``benchmarks/bench_fit_memory.py``).
+library) stayed alive for the life of the process, growing without bound over a long search
+(measured by ``benchmarks/bench_fit_memory.py``; the numbers are in the scaling page of the
+user guide).
 ``keras.backend.clear_session()`` does not release it.
 
 :func:`released_training_graphs` removes, after a fit, the registrations made during it whose

@@ -61,15 +61,15 @@ def batches(X, y, sample_weight, rows, batch_size, seed, augment=None):
 
     Small training sets are copied into TensorFlow once and batches gathered there (Keras's
     own array adapter does the same): the fastest path, with no Python per batch.  For large
-    ones that copy costs memory: converting MNIST's 188 MB of float32 pixels held 370 MB at
-    its peak.  They are gathered from the NumPy arrays by a generator instead,
+    ones that copy costs memory (about twice the data at its peak; the performance page of the
+    user guide has the numbers).  They are gathered from the NumPy arrays by a generator instead,
     ``_GENERATOR_BATCHES`` batches at a time, in a background thread that ``prefetch`` keeps
     ahead of training.  Either way the shuffling is seeded by ``seed``, so a seeded fit is
     reproducible.
 
     ``tf.data``'s autotuning is off and the prefetch buffer fixed: with it on, the start of
-    every second or third epoch stalled for about 0.5 s with both cores idle (a third of
-    an MNIST epoch here); the two stages need no tuning.
+    many epochs stalled with both cores idle (see the performance page of the user guide);
+    the two stages need no tuning.
 
     ``augment`` (from :func:`skmnist._augmentation.make_augmenter`), when given, distorts
     each batch's pixels as a last stage, with a stateless seed per batch drawn from a

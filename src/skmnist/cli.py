@@ -12,13 +12,12 @@ import warnings
 from sklearn.exceptions import NotFittedError
 
 from . import __version__
+from ._networks import NETWORKS
 from ._parameters import MDN_PARAMETERS, NOVELTY_FLAG, SHARED_PARAMETERS
 from .report import ReportFolder
-from .study import ORIGINAL_L2, STEPS
+from .study import _STEP_REGISTRY, ORIGINAL_L2, STEPS
 
 __all__ = ["console_main", "main"]
-
-_MODELS = ("fcn", "mdn")
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -38,6 +37,12 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+def _numbered_steps():
+    """The study's steps as the run command's description lists them: "1 data, 2 network"."""
+    return ", ".join(f"{number} {step.title.lower()}"
+                     for number, step in enumerate(_STEP_REGISTRY, start=1))
+
+
 def _build_parser():
     parser = argparse.ArgumentParser(
         prog="skmnist",
@@ -53,8 +58,8 @@ def _build_parser():
         "run",
         help="run the digit study end to end and write its HTML report",
         description="Run the digit study on MNIST (the embedded sample by default, works "
-        "offline): 1 data, 2 network, 3 error analysis, 4 regularization, 5 mixture density "
-        "network, 6 evaluation. Writes a report folder: index.html (open it in a browser), "
+        f"offline): {_numbered_steps()}. Writes a report folder: index.html (open it in a "
+        "browser), "
         "the PNG figures, metrics.json, classification_report.txt and, when the evaluated "
         "model reaches --min-accuracy, the fitted pipeline (PixelScaler + classifier) as "
         "model.joblib. Exit status: 0 done, 1 error, 2 bad arguments, 3 model below "
@@ -64,12 +69,14 @@ def _build_parser():
     )
     run.add_argument(
         "--steps", default=",".join(STEPS), type=_parse_steps,
-        help="comma-separated steps to run, by name or number (1-6), e.g. 'data,errors' or "
+        help=f"comma-separated steps to run, by name or number (1-{len(STEPS)}), e.g. "
+        "'data,errors' or "
         "'1,3'; networks a step needs are trained even when their own step is left out",
     )
     run.add_argument(
-        "--model", choices=_MODELS, default="fcn",
-        help="the network step 6 evaluates and saves: fcn (softmax) or mdn (mixture density)",
+        "--model", choices=list(NETWORKS), default=next(iter(NETWORKS)),
+        help=f"the network step {STEPS.index('evaluation') + 1} evaluates and saves: "
+        + " or ".join(f"{net.name} ({net.description})" for net in NETWORKS.values()),
     )
     run.add_argument(
         "--full", action="store_true",
@@ -289,7 +296,7 @@ def _data_args(args):
 
 
 # Thresholds of the save step: the original work's on full MNIST, and one the defaults clear
-# with a margin on the 5,000-image embedded sample (about 94-95% there).
+# with a margin on the 5,000-image embedded sample (its accuracy there: the analysis page).
 _MIN_ACCURACY_FULL = 0.95
 _MIN_ACCURACY_SAMPLE = 0.90
 

@@ -26,6 +26,7 @@ import os
 import zipfile
 
 from ._integrity import InconsistentVersionWarning, ModelFileError
+from ._networks import NETWORKS
 
 __all__ = [
     "InconsistentVersionWarning",
@@ -86,12 +87,11 @@ def trusted_types():
     True
     """
     from . import _inference, _novelty
-    from .fcn import FCNClassifier
-    from .mdn import MDNClassifier
     from .pipeline import DigitPipeline
     from .preprocessing import DigitNormalizer, PixelScaler
 
-    types = [FCNClassifier, MDNClassifier, DigitNormalizer, PixelScaler, DigitPipeline,
+    networks = [network.estimator_class() for network in NETWORKS.values()]
+    types = [*networks, DigitNormalizer, PixelScaler, DigitPipeline,
              _novelty.NoveltyModel,
              _novelty.EntropyNovelty, *_inference.PERSISTED_TYPES]
     return sorted(_type_name(t) for t in types)

@@ -38,21 +38,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._networks import NETWORKS
 from ._parameters import MDN_PARAMETERS, SHARED_PARAMETERS
 
 __all__ = ["STEPS", "Section", "StudyResult", "run_study"]
-
-#: The steps of the study, in the order they run.
-STEPS = ("data", "network", "errors", "regularization", "mdn", "evaluation")
-
-_TITLES = {
-    "data": "Data",
-    "network": "Network",
-    "errors": "Error analysis",
-    "regularization": "Regularization",
-    "mdn": "Mixture density network",
-    "evaluation": "Evaluation",
-}
 
 # The penalty the original work compared against no penalty, on both hidden layers.
 ORIGINAL_L2 = 0.01
@@ -254,22 +243,14 @@ class _Context:
         )
 
     def pipeline(self, name):
-        """The unfitted pipeline ``name`` ("fcn" or "mdn"): PixelScaler + the network."""
+        """The unfitted pipeline ``name`` (a key of ``NETWORKS``): PixelScaler + the network."""
         from sklearn.pipeline import make_pipeline
 
         from .preprocessing import PixelScaler
 
-        params = self.estimator_params()
-        if name == "mdn":
-            from .mdn import MDNClassifier
-
-            clf = MDNClassifier(
-                l2=self.settings["l2"], n_components=self.settings["n_components"], **params
-            )
-        else:
-            from .fcn import FCNClassifier
-
-            clf = FCNClassifier(l2=self.settings["l2"], **params)
+        network = NETWORKS[name]
+        own = {setting: self.settings[setting] for setting in network.settings}
+        clf = network.estimator_class()(**own, **self.estimator_params())
         return make_pipeline(PixelScaler(), clf)
 
     def fitted(self, name, pipeline=None, label=None):
@@ -280,7 +261,7 @@ class _Context:
         """
         if name not in self.models:
             model = self.pipeline(name) if pipeline is None else pipeline
-            self.labels[name] = label or name.upper()
+            self.labels[name] = label or NETWORKS[name].label
             self.models[name] = self.fit(model, self.labels[name])
         return self.models[name][0]
 
@@ -359,7 +340,7 @@ def _step_data(ctx):
     test_counts = np.array([np.sum(test.target == c) for c in classes])
     return Section(
         key="data",
-        title=_TITLES["data"],
+        title=_title("data"),
         text=(
             f"{len(train.target):,} training and {len(test.target):,} test images of 28 x 28 "
             "grey-scale pixels, each the ink's strength from 0 (background) to 255 (full "
@@ -433,7 +414,7 @@ def _step_network(ctx):
     trainable, frozen = _parameter_counts(clf)
     return Section(
         key="network",
-        title=_TITLES["network"],
+        title=_title("network"),
         text=(
             f"The {architecture} network (ReLU hidden layers, softmax output), "
             f"trained for {clf.n_iter_} epochs with {clf.optimizer} "
@@ -490,7 +471,7 @@ def _step_errors(ctx):
     )[:5]
     section = Section(
         key="errors",
-        title=_TITLES["errors"],
+        title=_title("errors"),
         text=(
             f"The network of step 2 gets {int(wrong.sum())} of {len(wrong):,} test digits "
             "wrong. The heatmap counts test digits by true (rows) and predicted (columns) "
@@ -582,7 +563,7 @@ def _step_regularization(ctx):
         }
     return Section(
         key="regularization",
-        title=_TITLES["regularization"],
+        title=_title("regularization"),
         text=(
             f"The network of step 2 trained twice more, with an L2 penalty of {l2:g} on the "
             "hidden layers (red) and without (blue), holding out 10% of the training images "
@@ -676,7 +657,7 @@ def _step_mdn(ctx):
     wrong = clf.predict(Z) != test.target
     return Section(
         key="mdn",
-        title=_TITLES["mdn"],
+        title=_title("mdn"),
         text=(
             f"The same trunk with a mixture density head of {clf.n_components} Gaussian "
             "components over the digit value. Each panel shows, for one test digit, the "
@@ -802,7 +783,7 @@ def _step_evaluation(ctx):
     )
     return Section(
         key="evaluation",
-        title=_TITLES["evaluation"],
+        title=_title("evaluation"),
         text=(
             f"The {name.upper()} pipeline (PixelScaler + {type(model[-1]).__name__}) on the "
             f"{len(test.target):,} test images. " + verdict + where + " Its prediction sets "
@@ -869,28 +850,68 @@ def _prediction_sets(model, test):
     return rows, numbers
 
 
+def _regularization_fits(ctx):
+    """The regularization step's own fits: key -> (label, unfitted pipeline)."""
+    return {key: (label, pipeline) for key, label, pipeline in _regularization_runs(ctx).values()}
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One step of the study, declared once in :data:`_STEP_REGISTRY`.
+
+    ``function(context) -> Section`` runs it. ``networks`` names the networks of
+    ``NETWORKS`` it trains or reuses (a tuple, or a function of the settings returning one);
+    ``own_fits(context)`` gives the other fits it needs, ``key -> (label, unfitted
+    pipeline)``. None of those fits depends on another: with a Dask scheduler they all train
+    at once before the steps run (:func:`_independent_fits`).
+    """
+
+    name: str
+    title: str
+    function: object
+    networks: object = ()
+    own_fits: object = None
+
+    def network_names(self, settings):
+        return tuple(self.networks(settings) if callable(self.networks) else self.networks)
+
+
+#: The study's steps, in the order they run: what STEPS, the progress lines, the sections'
+#: titles, the dispatch and the independent fits all read.
+_STEP_REGISTRY = (
+    _Step("data", "Data", _step_data),
+    _Step("network", "Network", _step_network, networks=("fcn",)),
+    _Step("errors", "Error analysis", _step_errors, networks=("fcn",)),
+    _Step("regularization", "Regularization", _step_regularization, networks=("fcn",),
+          own_fits=_regularization_fits),
+    _Step("mdn", "Mixture density network", _step_mdn, networks=("fcn", "mdn")),
+    _Step("evaluation", "Evaluation", _step_evaluation,
+          networks=lambda settings: (settings["model"],)),
+)
+_STEPS_BY_NAME = {step.name: step for step in _STEP_REGISTRY}
+
+#: The steps of the study, in the order they run.
+STEPS = tuple(_STEPS_BY_NAME)
+
+
+def _title(name):
+    """The title of step ``name``, the heading of its section."""
+    return _STEPS_BY_NAME[name].title
+
+
 def _independent_fits(ctx, chosen):
-    """The fits the ``chosen`` steps need, none depending on another: name -> (label, model)."""
-    needs_fcn = bool(set(chosen) & {"network", "errors", "regularization", "mdn"})
-    jobs = {}
-    if needs_fcn or ("evaluation" in chosen and ctx.settings["model"] == "fcn"):
-        jobs["fcn"] = ("FCN", ctx.pipeline("fcn"))
-    if "mdn" in chosen or ("evaluation" in chosen and ctx.settings["model"] == "mdn"):
-        jobs["mdn"] = ("MDN", ctx.pipeline("mdn"))
-    if "regularization" in chosen:
-        for key, label, pipeline in _regularization_runs(ctx).values():
-            jobs[key] = (label, pipeline)
+    """The fits the ``chosen`` steps need, none depending on another: name -> (label, model).
+
+    The registry's networks first (in its order), then the steps' own fits.
+    """
+    steps = [_STEPS_BY_NAME[name] for name in chosen]
+    needed = {name for step in steps for name in step.network_names(ctx.settings)}
+    jobs = {name: (net.label, ctx.pipeline(name)) for name, net in NETWORKS.items()
+            if name in needed}
+    for step in steps:
+        if step.own_fits is not None:
+            jobs.update(step.own_fits(ctx))
     return jobs
-
-
-_STEP_FUNCTIONS = {
-    "data": _step_data,
-    "network": _step_network,
-    "errors": _step_errors,
-    "regularization": _step_regularization,
-    "mdn": _step_mdn,
-    "evaluation": _step_evaluation,
-}
 
 
 def run_study(
@@ -974,8 +995,8 @@ see the estimators
         raise ValueError(
             f"steps must be a non-empty selection of {list(STEPS)}; got {list(steps)!r}."
         )
-    if model not in ("fcn", "mdn"):
-        raise ValueError(f"model must be 'fcn' or 'mdn'; got {model!r}.")
+    if model not in NETWORKS:
+        raise ValueError(f"model must be {' or '.join(map(repr, NETWORKS))}; got {model!r}.")
     if not 0 <= min_accuracy <= 1:
         raise ValueError(f"min_accuracy must be in [0, 1]; got {min_accuracy!r}.")
     settings = dict(
@@ -995,9 +1016,10 @@ see the estimators
         ctx.warm_up()
     sections = []
     for number, key in enumerate(chosen, start=1):
-        log(f"[{number}/{len(chosen)}] {_TITLES[key]} ...")
+        step = _STEPS_BY_NAME[key]
+        log(f"[{number}/{len(chosen)}] {step.title} ...")
         start = time.perf_counter()
-        section = _STEP_FUNCTIONS[key](ctx)
+        section = step.function(ctx)
         section.seconds = time.perf_counter() - start
         log(f"      done in {section.seconds:.1f} s")
         sections.append(section)

@@ -11,9 +11,9 @@ GRACEFUL_SECONDS = 30
 
 def one_blas_thread():
     """Run BLAS single-threaded in this process: a request's products are small (a few
-    rows), and a multi-threaded BLAS spins its threads on every one of them. Measured on 2
-    busy cores: predict_proba of one row took 17 ms of CPU with OpenBLAS's default threads and
-    0.7 ms with one. The server's parallelism is across requests (threads, --workers)."""
+    rows), and a multi-threaded BLAS spins its threads on every one of them (the serving
+    page of the user guide has the measurement). The server's parallelism is across requests
+    (threads, --workers)."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")
