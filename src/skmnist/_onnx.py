@@ -499,7 +499,8 @@ def export_onnx(model, path, *, opset=None):
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise FileNotFoundError(f"Cannot write {path!r}: the folder {folder!r} does not exist.")
+        problem = "is not a folder" if os.path.exists(folder) else "does not exist"
+        raise FileNotFoundError(f"Cannot write {path!r}: {folder!r} {problem}.")
     if os.path.isdir(path):
         raise IsADirectoryError(f"Cannot write {path!r}: it is a folder.")
     from ._io import atomic_file
