@@ -49,7 +49,10 @@ def agreement(predictor, estimator, X):
     big = expected > 1e-3
     np.testing.assert_allclose(log_proba[big], expected_log[big], rtol=0, atol=1e-4)
     assert np.all(log_proba <= 0) and np.all(np.isfinite(log_proba))
-    np.testing.assert_array_equal(predictor.predict(X), estimator.predict(X))
+    # the same class, except where two classes' probabilities tie to float32 rounding
+    differ = predictor.predict(X) != estimator.predict(X)
+    top2 = np.sort(expected[differ], axis=1)[:, -2:]
+    assert np.all(top2[:, 1] - top2[:, 0] < 1e-5)
     return float(np.abs(proba - expected).max())
 
 
@@ -214,8 +217,16 @@ def test_bad_paths_leave_no_file(fitted, tmp_path, monkeypatch):
 # ------------------------------------------------------------------ full MNIST
 @pytest.mark.full_mnist
 def test_full_mnist_agreement(mnist_data_home, tmp_path):
-    """The four networks, fitted on full MNIST for a few epochs: p_onnx = predict_proba within
-    1e-6 on every one of the 10,000 test images."""
+    """The four networks, fitted on full MNIST for a few epochs: p_onnx = predict_proba to
+    float32 rounding on every one of the 10,000 test images.
+
+    Not within 1e-6 absolutely: trained networks have logits of 20 to 30, whose float32 sums
+    are accurate to about 1e-5, and two float32 implementations of the same network (NumPy's
+    BLAS, ONNX Runtime's MLAS) sum in different orders.  Measured at 2.3e-6 at most, where
+    predict_proba itself is 1.8e-6 from a float64 forward pass of the same weights (and ONNX
+    Runtime 1.3e-6): the gap is the float32 rounding of both, not the export.  Hence
+    rtol=1e-5 (probabilities near 0.5 differ by up to 4e-6 relatively) with atol=1e-6.
+    """
     from skmnist import fetch_mnist
 
     train, test = fetch_mnist("train"), fetch_mnist("test")
@@ -232,6 +243,8 @@ def test_full_mnist_agreement(mnist_data_home, tmp_path):
         estimator.fit(X, train.target)
         predictor = OnnxPredictor(export_onnx(estimator, tmp_path / f"{name}.onnx"))
         worst[name] = agreement(predictor, estimator, X_test)
+        np.testing.assert_allclose(predictor.predict_proba(X_test),
+                                   estimator.predict_proba(X_test), rtol=1e-5, atol=1e-6)
         assert estimator.score(X_test, test.target) > 0.9
     print("max |p_onnx - predict_proba| on full MNIST test:", worst)
-    assert max(worst.values()) < 1e-6, worst
+    assert max(worst.values()) < 5e-6, worst
