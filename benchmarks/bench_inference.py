@@ -305,6 +305,13 @@ def main(argv=None):
     results = {"machine": machine(), "quick": args.quick, "test_rows": min(len(X_test), 10000),
                "repeats": repeats, "timing": "median of interleaved rounds (see --help), "
                                              "in a fresh process that loads the models"}
+    try:  # the ONNX contenders' libraries, where installed
+        import onnx
+        import onnxruntime
+
+        results["machine"].update(onnx=onnx.__version__, onnxruntime=onnxruntime.__version__)
+    except ImportError:
+        pass
     pred, minima = prediction_in_fresh_process(models, X_test, repeats, only)
     results["predict_proba_ms"], results["predict_proba_min_ms"] = pred, minima
     rows = results["test_rows"]
