@@ -592,13 +592,46 @@ class OnnxPredictor:
         return self._session.run([output], {INPUT: self._rows(X)})[0]
 
     def predict_proba(self, X):
-        """Class probabilities (float32, shape (n_samples, n_classes))."""
+        """Return the class probabilities (the model's ``probabilities`` output).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, height, width)
+            Rows as the exported model takes them (converted to float32; images flattened).
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes), float32
+            Probabilities of the classes, in the order of ``classes_``.
+        """
         return self._run(PROBABILITIES, X)
 
     def predict_log_proba(self, X):
-        """Class log-probabilities (float32, shape (n_samples, n_classes))."""
+        """Return the log of the class probabilities (``log_probabilities``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, height, width)
+            Rows as the exported model takes them.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes), float32
+            Log-probabilities of the classes, in the order of ``classes_``.
+        """
         return self._run(LOG_PROBABILITIES, X)
 
     def predict(self, X):
-        """The most probable class of each row."""
+        """Return the most probable class of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, height, width)
+            Rows as the exported model takes them.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Classes, from ``classes_``.
+        """
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
