@@ -1,11 +1,15 @@
-"""Prediction speed and cold starts: the NumPy inference path beside MLPClassifier and Keras.
+"""Prediction speed and cold starts: the NumPy inference path beside MLPClassifier, Keras and
+ONNX Runtime.
 
 On the full-MNIST test images, in one run: ``predict_proba`` of FCNClassifier and of
 MDNClassifier (the user's own float32 / float64 arrays, uint8 pixels through ``PixelScaler``,
 and ``PixelScaler`` output), against ``MLPClassifier.predict_proba`` of the same layer sizes, the
-TensorFlow prediction runner of skmnist 0.1, Keras ``model.predict`` and the compute bound
-(the first layer's matrix product alone); then the first prediction of a saved model in a
-fresh interpreter (``joblib.load`` + ``predict`` of one image: wall time and peak memory).
+TensorFlow prediction runner of skmnist 0.1, Keras ``model.predict``, the compute bound (the
+first layer's matrix product alone) and, where ``onnx`` and ``onnxruntime`` are installed, the
+networks exported by ``skmnist.export_onnx`` run by ONNX Runtime (``skmnist.OnnxPredictor``,
+default session options, on the ``PixelScaler`` output); then the first prediction of a saved
+model in a fresh interpreter (``joblib.load`` + ``predict`` of one image: wall time and peak
+memory).
 Prints every figure and saves them to ``benchmarks/results/inference.json``.
 
     SKMNIST_DATA=../shared/data/mnist python benchmarks/bench_inference.py [--quick]
@@ -18,12 +22,14 @@ TensorFlow's XLA-compiled training leaves NumPy code measurably slower for every
 (10,000 rows of FCNClassifier 20% slower, the MDN's head twice as slow).  Every figure is
 the median of ``--repeats`` rounds (50 times as many at 1 row) in which the NumPy
 contenders take turns in a random order, so that all of them meet the same load on a shared
-machine (the minima are saved too; the TensorFlow contenders are timed apart).  Each network
+machine (the minima are saved too; the TensorFlow and ONNX Runtime contenders, whose threads
+spin after each call, are timed apart).  Each network
 predicts the same four inputs, so each takes as many turns per round: between two of a
 network's turns the others push its weights (1.3 MB) out of the caches, and a network with
 fewer turns than the others would be timed colder than they are.
 ``--quick`` uses the embedded sample and fewer repeats (a smoke test of the script);
-``--only`` times the named variants alone (no cold starts, nothing saved).
+``--only`` times the named variants alone (no cold starts; saved under its own name,
+``inference_only_<variants>.json``, never over a whole run's file).
 ``mdn_head_only`` is the mixture head's share: class masses from the network's outputs.
 """
 
@@ -40,7 +46,7 @@ import warnings
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import machine, report, save  # noqa: E402
+from _common import machine, report, result_name, save  # noqa: E402
 
 
 def median_ms(fn, repeats):
@@ -148,6 +154,11 @@ def prediction(models, X_test, repeats, only=None):
         "tensorflow_runner_0.1": lambda X: np.exp(runner.run("log_proba", X["pixelscaler"])),
         "keras_model_predict": lambda X: keras_model.predict(X["pixelscaler"], verbose=0),
     }
+    # ONNX Runtime, where installed: the networks exported to ONNX (in a temporary folder,
+    # loaded back as a service would).  Its intra-op threads spin for a while after each call
+    # (ONNX Runtime's default), like TensorFlow's: timed apart too.
+    for name, est in _onnx_predictors(fcn, mdn).items():
+        apart[name] = lambda X, est=est: est.predict_proba(X["pixelscaler"])
     if only is not None:
         variants = {k: v for k, v in variants.items() if k in only}
         apart = {k: v for k, v in apart.items() if k in only}
@@ -166,6 +177,22 @@ def prediction(models, X_test, repeats, only=None):
         out.update({f"{name}_{rows}_ms": t[0] for name, t in times.items()})
         minima.update({f"{name}_{rows}_ms": t[1] for name, t in times.items()})
     return out, minima
+
+
+def _onnx_predictors(fcn, mdn):
+    """``{"fcn_onnx": OnnxPredictor, "mdn_onnx": ...}``; empty without onnx / onnxruntime."""
+    try:
+        import onnx  # noqa: F401
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return {}
+    from skmnist import OnnxPredictor, export_onnx
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, est in (("fcn_onnx", fcn), ("mdn_onnx", mdn)):
+            out[name] = OnnxPredictor(export_onnx(est, os.path.join(tmp, f"{name}.onnx")))
+    return out
 
 
 def prediction_in_fresh_process(models, X_test, repeats, only=None):
@@ -245,7 +272,7 @@ def cold_start(models, X_test, repeats):
 KINDS = ("float32", "float64", "uint8_pipeline", "pixelscaler")
 NAMES = (*(f"{model}_{kind}" for model in ("fcn", "mdn") for kind in KINDS), "mdn_head_only",
          *(f"mlp_{kind}" for kind in KINDS), "tensorflow_runner_0.1", "keras_model_predict",
-         "first_layer_product")
+         "first_layer_product", "fcn_onnx", "mdn_onnx")
 
 
 def main(argv=None):
@@ -278,6 +305,13 @@ def main(argv=None):
     results = {"machine": machine(), "quick": args.quick, "test_rows": min(len(X_test), 10000),
                "repeats": repeats, "timing": "median of interleaved rounds (see --help), "
                                              "in a fresh process that loads the models"}
+    try:  # the ONNX contenders' libraries, where installed
+        import onnx
+        import onnxruntime
+
+        results["machine"].update(onnx=onnx.__version__, onnxruntime=onnxruntime.__version__)
+    except ImportError:
+        pass
     pred, minima = prediction_in_fresh_process(models, X_test, repeats, only)
     results["predict_proba_ms"], results["predict_proba_min_ms"] = pred, minima
     rows = results["test_rows"]
@@ -291,15 +325,29 @@ def main(argv=None):
              for kind in KINDS for n in (1, rows)}
     pairs.update({f"mdn_over_fcn_{kind}_{n}": (f"mdn_{kind}_{n}_ms", f"fcn_{kind}_{n}_ms")
                   for kind in KINDS for n in (1, rows)})
+    # ONNX Runtime against the NumPy path and MLPClassifier, on the same PixelScaler output
+    # (> 1: ONNX Runtime is faster)
+    for net in ("fcn", "mdn"):
+        pairs.update({f"{net}_onnx_vs_numpy_{n}": (f"{net}_pixelscaler_{n}_ms",
+                                                   f"{net}_onnx_{n}_ms") for n in (1, rows)})
+        pairs.update({f"{net}_onnx_vs_mlp_{n}": (f"mlp_pixelscaler_{n}_ms", f"{net}_onnx_{n}_ms")
+                      for n in (1, rows)})
     ratios = {key: pred[a] / pred[b] for key, (a, b) in pairs.items() if a in pred and b in pred}
     results["ratios"] = ratios
     results["ratios_of_minima"] = {key: minima[a] / minima[b] for key, (a, b) in pairs.items()
                                    if a in pred and b in pred}
     for key, value in ratios.items():
-        target = "(target <= 1.5)" if key.startswith("mdn") else "(MLP time / ours, target >= 1)"
+        if "_onnx_vs_" in key:
+            target = "(other's time / ONNX Runtime's)"
+        elif key.startswith("mdn"):
+            target = "(target <= 1.5)"
+        else:
+            target = "(MLP time / ours, target >= 1)"
         report(f"{key} {target}, median; min",
                f"{value:.2f};  {results['ratios_of_minima'][key]:.2f}")
     if only is not None:
+        save(result_name("inference_quick" if args.quick else "inference", sorted(only), NAMES),
+             results)
         return results
 
     results["cold_start"] = cold = cold_start(models, X_test, repeats=2 if args.quick else 5)
