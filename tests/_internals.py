@@ -43,8 +43,8 @@ from skmnist._mixture import (
     split_head,
 )
 from skmnist._novelty import MIN_ROWS, EntropyNovelty, NoveltyModel
-from skmnist._novelty import _image_statistics as image_statistics
-from skmnist._outlier_exposure import OutlierExposureLoss, make_outliers
+from skmnist._outlier_exposure import make_outliers
+from skmnist._outlier_exposure_loss import OutlierExposureLoss
 from skmnist._parameters import SHARED_PARAMETERS
 from skmnist._prediction import as_tensor
 from skmnist._tf import keras, tf, tfd, thread_pool_size
@@ -86,7 +86,6 @@ __all__ = [
     "frame_images",
     "read_image",
     "gradient_registry",
-    "image_statistics",
     "initial_head_bias",
     "is_aligned",
     "keras",
