@@ -302,6 +302,10 @@ jit_compile, strategy
         if head is not None and "_head_parameters" not in cls.__dict__:
             # the head's constructor arguments are the estimator's own parameters
             cls._head_parameters = head.parameters()
+        if head is not None and "_parameter_constraints" not in cls.__dict__:
+            cls._parameter_constraints = {
+                **cls._parameter_constraints, **head.parameter_constraints
+            }
         if "__init__" not in cls.__dict__:  # a subclass may still write its own
             cls.__init__ = _generated_init(cls)
 

@@ -40,7 +40,14 @@ member                                        what it does
                                               can save a wrapper holding the head (default:
                                               the attributes named like ``__init__``'s
                                               arguments)
+``parameter_constraints``                     class attribute: validation of the constructor's
+                                              arguments (scikit-learn's vocabulary), added to
+                                              the estimator's
 ============================================  ====================================================
+
+The head's constructor arguments (with their defaults) are the estimator's own parameters,
+between ``hidden_layer_sizes`` and the shared ones; the estimator makes the head from them
+(``make_head``) whenever it builds, compiles or loads a network.
 
 A head is registered with Keras (``keras.saving.register_keras_serializable``, package
 ``keras_package``, by default the head's module) the first time a network of it is built or
@@ -94,6 +101,10 @@ class Head:
 
     #: The package a head is registered under with Keras (None: the head's module).
     keras_package = None
+    #: Validation of the head's parameters, in scikit-learn's vocabulary (``{name: [Real,
+    #: "boolean", Interval(...), ...]}``): added to the constraints of an estimator whose
+    #: ``head_class`` is this head, checked at ``fit``.
+    parameter_constraints = {}
 
     # ---------------------------------------------------------------- required
     def build(self, x, n_classes, seed):
