@@ -47,6 +47,7 @@ from skmnist._outlier_exposure import make_outliers
 from skmnist._outlier_exposure_loss import OutlierExposureLoss
 from skmnist._parameters import SHARED_PARAMETERS
 from skmnist._prediction import as_tensor
+from skmnist._predictor import OUTPUTS, Predictor
 from skmnist._tf import keras, tf, tfd, thread_pool_size
 from skmnist._tracing import _registry as gradient_registry
 from skmnist._training_data import training_rows
@@ -56,6 +57,8 @@ from skmnist.study import _Context as StudyContext
 from skmnist.study import _novelty_problem as novelty_problem
 
 __all__ = [
+    "OUTPUTS",
+    "Predictor",
     "Batch",
     "Batcher",
     "ConformalMixin",

@@ -14,7 +14,7 @@ from numbers import Real
 
 import numpy as np
 import pytest
-from _internals import SHARED_PARAMETERS, keras, tf
+from _internals import OUTPUTS, SHARED_PARAMETERS, Predictor, keras, tf
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import GridSearchCV
@@ -242,3 +242,39 @@ def test_third_head_with_a_numpy_counterpart_agrees_with_tensorflow(data):
     assert tf_head._predictor.backend == "tensorflow"
     u_np, u_tf = numpy_head.predict_uncertainty(X_test), tf_head.predict_uncertainty(X_test)
     assert np.mean(np.abs(u_np["novelty"] - u_tf["novelty"])) < 0.01
+
+
+class CountingPredictor(Predictor):
+    """A third backend, as ``skmnist._onnx`` would be: it only implements ``run``."""
+
+    backend = "counting"
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, []
+        self.n_features, self.n_classes = inner.n_features, inner.n_classes
+        self.outputs = inner.outputs
+
+    def run(self, X, outputs=("proba",)):
+        self.calls.append(tuple(outputs))
+        return self.inner.run(X, outputs)
+
+
+def test_any_predictor_serves_every_prediction_method(data):
+    X, y, X_test, _ = data
+    mdn = MDNClassifier((8,), n_components=3, epochs=1, random_state=0).fit(X, y)
+    proba, u = mdn.predict_proba(X_test), mdn.predict_uncertainty(X_test)
+    means = mdn.mixture_params(X_test).means
+    counting = CountingPredictor(mdn._predictor)
+    mdn._use_predictor(counting)
+    assert_array_equal(mdn.predict_proba(X_test), proba)
+    assert_array_equal(mdn.predict(X_test), mdn.classes_[proba.argmax(1)])
+    u_again = mdn.predict_uncertainty(X_test)
+    assert set(u_again) == set(u) and "novelty" in u and "total_variance" in u
+    for name in u:
+        assert_array_equal(u_again[name], u[name])
+    assert_array_equal(mdn.mixture_params(X_test).means, means)
+    assert len(counting.calls) == 4
+    assert all(set(call) <= set(OUTPUTS) for call in counting.calls)
+    with pytest.raises(ValueError, match="features"):
+        mdn._use_predictor(CountingPredictor(FCNClassifier((4,), epochs=1).fit(
+            X[:, :100], y)._predictor))

@@ -834,6 +834,21 @@ jit_compile, strategy
             self._feature_layer,
         )
 
+    def _use_predictor(self, predictor):
+        """Serve prediction with ``predictor`` (another backend, see ``_predictor``)."""
+        check_is_fitted(self)
+        if predictor.n_features != self.n_features_in_ or predictor.n_classes != len(
+            self.classes_
+        ):
+            raise ValueError(
+                f"The predictor maps {predictor.n_features} features to "
+                f"{predictor.n_classes} classes; {type(self).__name__} has "
+                f"{self.n_features_in_} and {len(self.classes_)}."
+            )
+        self.__dict__.pop("_network_stale", None)
+        self._predictor = predictor
+        return self
+
     def _predict(self, X, outputs):
         """The predictor's named ``outputs`` (see ``_predictor``) for validated rows X."""
         if self.__dict__.get("_network_stale"):

@@ -522,7 +522,7 @@ class Novelty(FitStep):
         if any(step.teaches_hesitation and step.active for step in info.steps):
             novelty = EntropyNovelty()
         elif FEATURES in predictor.outputs:
-            novelty = NoveltyModel(layer=predictor.feature_layer)
+            novelty = NoveltyModel(layer=est._feature_layer)
         else:
             est._novelty_unavailable = "the network has no hidden layer to read features from"
             return

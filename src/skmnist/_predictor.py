@@ -52,6 +52,17 @@ Method:
     Raises ``ValueError`` (:func:`check_finite`'s message) when the raw outputs are not
     finite, and ``KeyError`` for a name not in ``outputs``.
 
+Making and installing one
+-------------------------
+The estimator makes its predictor in ``_make_predictor`` (NumPy if it can, else TensorFlow),
+from what it holds: the Keras model (``_keras_model()``), the NumPy network (``_network``),
+the head (``make_head()``, a :class:`skmnist.Head`), ``n_features_in_``, ``classes_`` and
+the name of the trunk's feature layer (``_feature_layer``, a Keras layer name, or None),
+which a backend exposes as its ``"features"`` output.  Another backend is installed with
+``estimator._use_predictor(predictor)`` (checked against ``n_features_in_`` and
+``classes_``); it serves until the next fit, or until ``model_`` is handed out (whose
+weights may then change), when the estimator makes its own again.
+
 A predictor is not pickled with the estimator (what is saved is the Keras archive and the
 NumPy network); it is made again on loading.
 """
