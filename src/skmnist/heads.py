@@ -239,6 +239,9 @@ def register_keras(head):
     cls = type(head)
     if ">" not in keras.saving.get_registered_name(cls):
         package = cls.keras_package or cls.__module__
+        # a class defined again under the same name (a notebook cell run twice) replaces
+        # the earlier one, as the name now means it
+        keras.saving.get_custom_objects().pop(f"{package}>{cls.__name__}", None)
         keras.saving.register_keras_serializable(package=package)(cls)
     head.keras_objects()
     return head
