@@ -13,6 +13,7 @@ this module and names what it needs itself.
 """
 
 from skmnist import _base as base
+from skmnist import _fitted as fitted
 from skmnist import _training_data as training_data
 from skmnist._augmentation import STANDARD_AUGMENTATION, make_augmenter, resolve_augmentation
 from skmnist._conformal import ConformalMixin, conformal_quantile
@@ -81,6 +82,7 @@ __all__ = [
     "aligned_empty",
     "as_tensor",
     "base",
+    "fitted",
     "build_mixture_head",
     "class_log_proba",
     "decode_image",
