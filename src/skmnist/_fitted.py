@@ -43,9 +43,13 @@ _FITTED_PRIVATE = ("_model", "_model_archive", "_network", "_network_stale", "_p
                    "_feature_layer", "_fit_max")
 
 
-def _legacy_feature_layer(network):
-    """The feature layer of a network saved before the trunk recorded it: its last
-    ``hidden_*`` layer, else its ``features`` layer (what the trunk named them)."""
+def _legacy_feature_layer(network, novelty):
+    """The feature layer of a network saved before the trunk recorded it: the layer its
+    novelty statistics read, else its last ``hidden_*`` layer, else its ``features`` layer
+    (what the trunk named them)."""
+    layers = getattr(novelty, "layers", ())
+    if len(layers) == 1:
+        return layers[0]
     names = [] if network is None else network.layer_names
     hidden = [n for n in names if n.startswith("hidden_")]
     if hidden:
@@ -148,7 +152,9 @@ class FittedNetwork:
         self.__dict__.pop("_predictor", None)
         head, n_classes = self.make_head(), len(self.classes_)
         if "_feature_layer" not in self.__dict__:  # saved before the trunk recorded it
-            self._feature_layer = _legacy_feature_layer(self.__dict__.get("_network"))
+            self._feature_layer = _legacy_feature_layer(
+                self.__dict__.get("_network"), self.__dict__.get("_novelty")
+            )
         if refresh:
             self._network = None
         if head.has_numpy:
