@@ -259,7 +259,7 @@ jit_compile, strategy
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "augmentation": [StrOptions({"standard"}), dict, None],
-        "outlier_exposure": [Interval(Real, 0, None, closed="neither"), None],
+        **OutlierExposure.parameter_constraints,  # each fit step validates its own
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],

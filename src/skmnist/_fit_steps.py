@@ -82,6 +82,9 @@ class FitStep:
 
     #: Private attributes of the estimator that the step fits.
     state = ()
+    #: Validation of the step's own parameters (scikit-learn's vocabulary), part of the
+    #: estimator's ``_parameter_constraints``.
+    parameter_constraints = {}
     #: Whether the step's training teaches the network to hesitate on non-examples.
     teaches_hesitation = False
 

@@ -31,7 +31,10 @@ like the benchmark's glyphs), whose accuracy fell from 97% to 66-70%.  With it, 
 those digits are flagged, against 1% of MNIST test.
 """
 
+from numbers import Real
+
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
 from ._fit_steps import FitStep
 from ._seeding import OUTLIER_SEED_OFFSET, seed_offset
@@ -227,6 +230,9 @@ class OutlierExposure(FitStep):
     """
 
     teaches_hesitation = True
+    parameter_constraints = {
+        "outlier_exposure": [Interval(Real, 0, None, closed="neither"), None],
+    }
 
     @property
     def weight(self):
