@@ -366,7 +366,8 @@ class NumpyPredictor(Predictor):
         check_finite(head)
         result = {HEAD: head}
         if keep:
-            result[FEATURES] = kept[self.feature_layer]
+            features = kept[self.feature_layer]
+            result[FEATURES] = features.reshape(len(features), -1)
         if LOG_PROBA in outputs:
             result[LOG_PROBA] = np.asarray(
                 self.head.log_proba_numpy(head, self.n_classes), dtype=np.float32
