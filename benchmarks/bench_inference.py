@@ -131,6 +131,7 @@ def prediction(models, X_test, repeats, only=None):
     weights = fcn.model_.get_layer("hidden_0").get_weights()[0]
     keras_model = fcn.model_
     n_classes = len(mdn.classes_)
+    mdn_head = mdn.make_head()
     variants = {
         "fcn_float32": lambda X: fcn.predict_proba(X["float32"]),
         "fcn_float64": lambda X: fcn.predict_proba(X["float64"]),
@@ -141,7 +142,7 @@ def prediction(models, X_test, repeats, only=None):
         "mdn_uint8_pipeline": lambda X: models["mdn"].predict_proba(X["uint8"]),
         "mdn_pixelscaler": lambda X: mdn.predict_proba(X["pixelscaler"]),
         # the mixture head alone: class masses from the network's outputs
-        "mdn_head_only": lambda X: mdn.head_log_proba_numpy(X["mdn_outputs"], n_classes),
+        "mdn_head_only": lambda X: mdn_head.log_proba_numpy(X["mdn_outputs"], n_classes),
         "mlp_float32": lambda X: mlp.predict_proba(X["float32"]),
         "mlp_float64": lambda X: mlp.predict_proba(X["float64"]),
         "mlp_uint8_pipeline": lambda X: models["mlp"].predict_proba(X["uint8"]),
@@ -151,7 +152,8 @@ def prediction(models, X_test, repeats, only=None):
     # TensorFlow's threads spin for a while after each call, competing with NumPy's BLAS
     # threads for the cores: the TensorFlow contenders are timed on their own
     apart = {
-        "tensorflow_runner_0.1": lambda X: np.exp(runner.run("log_proba", X["pixelscaler"])),
+        "tensorflow_runner_0.1": lambda X: np.exp(
+            runner.run(X["pixelscaler"], ("log_proba",))["log_proba"]),
         "keras_model_predict": lambda X: keras_model.predict(X["pixelscaler"], verbose=0),
     }
     # ONNX Runtime, where installed: the networks exported to ONNX (in a temporary folder,
@@ -166,7 +168,7 @@ def prediction(models, X_test, repeats, only=None):
     for rows in (1, len(images)):
         batch = {k: v[:rows] for k, v in inputs.items()}
         batch["uint8"] = images[:rows]
-        batch["mdn_outputs"] = mdn._run("outputs", batch["pixelscaler"])
+        batch["mdn_outputs"] = mdn._predict(batch["pixelscaler"], ("head",))["head"]
         reps = repeats if rows > 1 else 50 * repeats
         times = interleaved_ms(
             {name: (lambda fn=fn, batch=batch: fn(batch)) for name, fn in variants.items()}, reps
@@ -212,9 +214,8 @@ def _tensorflow_runner(est):
     """skmnist 0.1's prediction path (compiled TensorFlow functions), for comparison."""
     from skmnist._prediction import PredictionRunner
 
-    n_classes = len(est.classes_)
-    return PredictionRunner(est.model_, est.n_features_in_,
-                            lambda outputs: est.head_log_proba(outputs, n_classes))
+    return PredictionRunner(est.model_, est.make_head(), est.n_features_in_,
+                            len(est.classes_))
 
 
 COLD_START = textwrap.dedent(

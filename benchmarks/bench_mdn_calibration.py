@@ -106,17 +106,15 @@ def make_estimator(name, seed, epochs):
     from skmnist import FCNClassifier, MDNClassifier
     from skmnist._mixture import initial_head_bias
     from skmnist._tf import keras
+    from skmnist.heads import MixtureHead
 
-    class VariantMDN(MDNClassifier):
-        """MDNClassifier whose head initialization is set by ``_bench`` options.
+    class VariantHead(MixtureHead):
+        """The mixture head with the initialization of ``opts`` (see VariantMDN)."""
 
-        Without options: the head as it was before :class:`~skmnist._mixture.MixtureHeadKernel`
-        and the initial scale 0.1 for K >= n_classes: Glorot uniform over all ``3 K`` columns
-        (the same draws) and :func:`previous_init_sigma`.
-        """
+        opts = {}
 
-        def build_head(self, x, n_classes, seed):
-            opts = getattr(self, "_bench", {})
+        def build(self, x, n_classes, seed):
+            opts = self.opts
             k = self.n_components
             floor = self.sigma_floor
             init_sigma = opts.get("init_sigma", previous_init_sigma(k, n_classes, floor))
@@ -138,6 +136,19 @@ def make_estimator(name, seed, epochs):
                 bias_initializer=keras.initializers.Constant(bias),
                 name="mixture",
             )(x)
+
+    class VariantMDN(MDNClassifier):
+        """MDNClassifier whose head initialization is set by ``_bench`` options.
+
+        Without options: the head as it was before :class:`~skmnist._mixture.MixtureHeadKernel`
+        and the initial scale 0.1 for K >= n_classes: Glorot uniform over all ``3 K`` columns
+        (the same draws) and :func:`previous_init_sigma`.
+        """
+
+        def make_head(self):
+            head = VariantHead(self.n_components, self.sigma_floor, self.objective)
+            head.opts = getattr(self, "_bench", {})
+            return head
 
     network, params, opts = VARIANTS[name]
     if network == "fcn":

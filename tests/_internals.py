@@ -13,6 +13,7 @@ this module and names what it needs itself.
 """
 
 from skmnist import _base as base
+from skmnist import _fitted as fitted
 from skmnist import _training_data as training_data
 from skmnist._augmentation import STANDARD_AUGMENTATION, make_augmenter, resolve_augmentation
 from skmnist._conformal import ConformalMixin, conformal_quantile
@@ -44,10 +45,11 @@ from skmnist._mixture import (
 )
 from skmnist._networks import NETWORKS
 from skmnist._novelty import MIN_ROWS, EntropyNovelty, NoveltyModel
-from skmnist._novelty import _image_statistics as image_statistics
-from skmnist._outlier_exposure import OutlierExposureLoss, make_outliers
+from skmnist._outlier_exposure import make_outliers
+from skmnist._outlier_exposure_loss import OutlierExposureLoss
 from skmnist._parameters import SHARED_PARAMETERS
 from skmnist._prediction import as_tensor
+from skmnist._predictor import OUTPUTS, Predictor
 from skmnist._tf import keras, tf, tfd, thread_pool_size
 from skmnist._tracing import _registry as gradient_registry
 from skmnist._training_data import training_rows
@@ -59,6 +61,8 @@ from skmnist.study import _independent_fits as independent_fits
 from skmnist.study import _novelty_problem as novelty_problem
 
 __all__ = [
+    "OUTPUTS",
+    "Predictor",
     "Batch",
     "Batcher",
     "ConformalMixin",
@@ -82,6 +86,7 @@ __all__ = [
     "aligned_empty",
     "as_tensor",
     "base",
+    "fitted",
     "build_mixture_head",
     "class_log_proba",
     "decode_image",
@@ -90,7 +95,6 @@ __all__ = [
     "frame_images",
     "read_image",
     "gradient_registry",
-    "image_statistics",
     "initial_head_bias",
     "is_aligned",
     "keras",

@@ -1,9 +1,11 @@
 """A network written outside the package by stating only its head, and the conv trunk.
 
-The two documented extension points: subclass :class:`skmnist.BaseKerasClassifier`, override
-``build_head`` / ``make_loss`` / ``head_log_proba`` (optionally ``make_metrics``), and declare
-the head's own parameters in ``_head_parameters`` and ``_parameter_constraints``.  Everything
-else, scikit-learn's whole estimator contract included, is inherited.
+The documented extension point: a :class:`skmnist.Head` (``build`` / ``loss`` / ``log_proba``,
+optionally ``metrics`` and ``log_proba_numpy``) named by a subclass of
+:class:`skmnist.BaseKerasClassifier` (``head_class``), whose constructor's arguments become
+the estimator's parameters, validated by ``_parameter_constraints``.  Everything else,
+scikit-learn's whole estimator contract included, is inherited.  (``test_third_head.py``
+checks every feature of such a head written with public names only.)
 """
 
 import inspect
@@ -12,40 +14,47 @@ from numbers import Real
 
 import numpy as np
 import pytest
-from _internals import SHARED_PARAMETERS, keras, tf
+from _internals import OUTPUTS, SHARED_PARAMETERS, Predictor, keras, tf
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skmnist import BaseKerasClassifier, FCNClassifier, MDNClassifier
+from skmnist import BaseKerasClassifier, FCNClassifier, Head, MDNClassifier
 
 
-class TemperatureSoftmaxClassifier(BaseKerasClassifier):
-    """A third head: a softmax over logits divided by a fixed temperature."""
+class TemperatureHead(Head):
+    """A third head: a softmax over logits divided by a fixed temperature (no NumPy side)."""
 
-    _head_parameters = {"temperature": 1.0}
-    _parameter_constraints = {
-        **BaseKerasClassifier._parameter_constraints,
-        "temperature": [Interval(Real, 0, None, closed="neither")],
-    }
+    def __init__(self, temperature=1.0):
+        self.temperature = temperature
 
-    def build_head(self, x, n_classes, seed):
+    def build(self, x, n_classes, seed):
         logits = keras.layers.Dense(
             n_classes, kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
             name="logits",
         )(x)
         return keras.layers.Rescaling(1.0 / self.temperature, name="tempered")(logits)
 
-    def make_loss(self, n_classes):
+    def loss(self, n_classes):
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
-    def make_metrics(self, n_classes):
+    def metrics(self, n_classes):
         return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
 
-    def head_log_proba(self, outputs, n_classes):
+    def log_proba(self, outputs, n_classes):
         return tf.nn.log_softmax(outputs, axis=-1)
+
+
+class TemperatureSoftmaxClassifier(BaseKerasClassifier):
+    """The third head as an estimator: ``temperature`` comes from the head's signature."""
+
+    head_class = TemperatureHead
+    _parameter_constraints = {
+        **BaseKerasClassifier._parameter_constraints,
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+    }
 
 
 def _tiny(**params):
@@ -188,7 +197,7 @@ def test_conv_configuration_passes_every_sklearn_check(estimator, check):
 
 
 def test_head_without_numpy_counterpart_predicts_through_tensorflow(data, caplog):
-    """No ``head_log_proba_numpy``: the compiled TensorFlow functions serve prediction."""
+    """No ``log_proba_numpy``: the compiled TensorFlow functions serve prediction."""
     import logging
     import warnings
 
@@ -207,12 +216,16 @@ def test_head_without_numpy_counterpart_predicts_through_tensorflow(data, caplog
     assert "retrac" not in caplog.text
 
 
-class NumpyTemperatureClassifier(TemperatureSoftmaxClassifier):
+class NumpyTemperatureHead(TemperatureHead):
     """The third head with a NumPy counterpart: prediction then runs without TensorFlow."""
 
-    def head_log_proba_numpy(self, outputs, n_classes):
+    def log_proba_numpy(self, outputs, n_classes):
         shifted = outputs - outputs.max(axis=1, keepdims=True)
         return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+class NumpyTemperatureClassifier(TemperatureSoftmaxClassifier):
+    head_class = NumpyTemperatureHead
 
 
 def test_third_head_with_a_numpy_counterpart_agrees_with_tensorflow(data):
@@ -224,3 +237,44 @@ def test_third_head_with_a_numpy_counterpart_agrees_with_tensorflow(data):
         assert_array_equal(a, b)  # the same network, predicted two ways
     assert_allclose(numpy_head.predict_log_proba(X_test), tf_head.predict_log_proba(X_test),
                     rtol=1e-5, atol=1e-5)
+    # novelty works on either predictor, from the trunk's declared feature layer
+    assert numpy_head._predictor.backend == "numpy"
+    assert tf_head._predictor.backend == "tensorflow"
+    u_np, u_tf = numpy_head.predict_uncertainty(X_test), tf_head.predict_uncertainty(X_test)
+    assert np.mean(np.abs(u_np["novelty"] - u_tf["novelty"])) < 0.01
+
+
+class CountingPredictor(Predictor):
+    """A third backend, as ``skmnist._onnx`` would be: it only implements ``run``."""
+
+    backend = "counting"
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, []
+        self.n_features, self.n_classes = inner.n_features, inner.n_classes
+        self.outputs = inner.outputs
+
+    def run(self, X, outputs=("proba",)):
+        self.calls.append(tuple(outputs))
+        return self.inner.run(X, outputs)
+
+
+def test_any_predictor_serves_every_prediction_method(data):
+    X, y, X_test, _ = data
+    mdn = MDNClassifier((8,), n_components=3, epochs=1, random_state=0).fit(X, y)
+    proba, u = mdn.predict_proba(X_test), mdn.predict_uncertainty(X_test)
+    means = mdn.mixture_params(X_test).means
+    counting = CountingPredictor(mdn._predictor)
+    mdn._use_predictor(counting)
+    assert_array_equal(mdn.predict_proba(X_test), proba)
+    assert_array_equal(mdn.predict(X_test), mdn.classes_[proba.argmax(1)])
+    u_again = mdn.predict_uncertainty(X_test)
+    assert set(u_again) == set(u) and "novelty" in u and "total_variance" in u
+    for name in u:
+        assert_array_equal(u_again[name], u[name])
+    assert_array_equal(mdn.mixture_params(X_test).means, means)
+    assert len(counting.calls) == 4
+    assert all(set(call) <= set(OUTPUTS) for call in counting.calls)
+    with pytest.raises(ValueError, match="features"):
+        mdn._use_predictor(CountingPredictor(FCNClassifier((4,), epochs=1).fit(
+            X[:, :100], y)._predictor))

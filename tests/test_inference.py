@@ -2,7 +2,7 @@
 
 The Keras model (``model_``) is the source of truth; every prediction method runs on the
 NumPy copy of the fitted network.  These tests compare the two through the public hooks
-(``model_`` and ``head_log_proba``), load saved estimators in fresh interpreters that must
+(``model_`` and the head's ``log_proba``), load saved estimators in fresh interpreters that must
 not import TensorFlow, and load files written by skmnist 0.1.
 """
 
@@ -30,7 +30,7 @@ ACTIVATIONS = ["relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu", "linear
 def keras_log_proba(est, X):
     """Class log-probabilities computed by the Keras model and the head's TensorFlow code."""
     outputs = est.model_(X, training=False)
-    log_proba = np.asarray(est.head_log_proba(outputs, len(est.classes_)))
+    log_proba = np.asarray(est.make_head().log_proba(outputs, len(est.classes_)))
     return np.maximum(log_proba, LOG_TINY)
 
 
@@ -80,8 +80,8 @@ def test_mixture_probabilities_agree_in_the_far_tails():
     means = rng.uniform(-30, 40, (n, 3))
     raw = rng.uniform(-8, 3, (n, 3))  # scales from sigma_floor to ~3
     outputs = np.hstack([logits, means, raw]).astype(np.float32)
-    numpy_lp = np.maximum(mdn.head_log_proba_numpy(outputs, 10), LOG_TINY)
-    tf_lp = np.maximum(np.asarray(mdn.head_log_proba(outputs, 10)), LOG_TINY)
+    numpy_lp = np.maximum(mdn.make_head().log_proba_numpy(outputs, 10), LOG_TINY)
+    tf_lp = np.maximum(np.asarray(mdn.make_head().log_proba(outputs, 10)), LOG_TINY)
     assert np.isfinite(numpy_lp).all()
     assert (numpy_lp < -50).mean() > 0.2  # the far tails really are exercised
     assert_allclose(np.exp(numpy_lp).sum(axis=1), 1, rtol=1e-6)
@@ -99,7 +99,7 @@ def test_mixture_class_masses_against_a_float64_reference():
     raw2 = np.log(np.expm1(0.7 * grid[:, 1] - 1e-3))
     outputs = np.column_stack([np.zeros(n), np.full(n, -3.0),  # weights 0.95 / 0.05
                                grid[:, 0], grid[:, 0] + 0.2, raw, raw2]).astype(np.float32)
-    log_proba = mdn.head_log_proba_numpy(outputs, 10)
+    log_proba = mdn.make_head().log_proba_numpy(outputs, 10)
     o = outputs.astype(np.float64)
     w = np.exp(o[:, :2]) / np.exp(o[:, :2]).sum(axis=1, keepdims=True)
     mu, sd = o[:, 2:4], np.logaddexp(0, o[:, 4:]) + 1e-3

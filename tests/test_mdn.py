@@ -200,8 +200,8 @@ def test_compiled_loss_and_metric(fitted):
     assert fitted.model_.loss.n_components == fitted.n_components
     assert fitted.model_.loss.n_classes == 10
     density = small(objective="density")
-    assert isinstance(density.make_loss(10), MixtureDensityNLL)
-    (metric,) = fitted.make_metrics(10)
+    assert isinstance(density.make_head().loss(10), MixtureDensityNLL)
+    (metric,) = fitted.make_head().metrics(10)
     assert isinstance(metric, MixtureAccuracy) and metric.name == "accuracy"
 
 
@@ -320,14 +320,14 @@ def test_untrained_head_puts_component_k_on_digit_k_for_every_input():
     k = 10
     est = MDNClassifier(n_components=k)
     inputs = keras.Input((20,))
-    model = keras.Model(inputs, est.build_head(inputs, 10, seed=0))
+    model = keras.Model(inputs, est.make_head().build(inputs, 10, seed=0))
     x = np.random.default_rng(0).uniform(0, 5, size=(16, 20)).astype(np.float32)
     raw = np.asarray(model(x), dtype=np.float64)
     assert_allclose(raw[:, k : 2 * k], np.broadcast_to(np.arange(10.0), (16, k)), atol=1e-6)
     assert np.ptp(raw[:, :k], axis=0).min() > 0
     # the density objective (no class bins) keeps a random kernel for the means too
     density = keras.Model(
-        inputs, MDNClassifier(n_components=k, objective="density").build_head(inputs, 10, 0)
+        inputs, MDNClassifier(n_components=k, objective="density").make_head().build(inputs, 10, 0)
     )
     assert np.ptp(np.asarray(density(x))[:, k : 2 * k], axis=0).min() > 0
 

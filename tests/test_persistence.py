@@ -117,10 +117,10 @@ def test_altered_network_is_refused_at_load(models):
 
 
 def test_file_from_a_newer_skmnist_is_refused(models, monkeypatch):
-    from _internals import base
+    from _internals import fitted
 
     est = models["fcn"][-1]
-    monkeypatch.setattr(base, "_STATE_LAYOUT", base._STATE_LAYOUT + 1)
+    monkeypatch.setattr(fitted, "_STATE_LAYOUT", fitted._STATE_LAYOUT + 1)
     newer = pickle.dumps(est)
     monkeypatch.undo()
     with pytest.raises(ValueError, match="newer skmnist.*Upgrade skmnist"):

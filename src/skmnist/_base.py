@@ -3,35 +3,50 @@
 :class:`BaseKerasClassifier` holds what a scikit-learn classifier needs, once: the parameters
 (declared once, in ``skmnist._parameters``), their validation, input validation, label
 encoding, the fit loop (warm starts, early stopping, history, divergence), the prediction
-methods, tags and pickling.  The machinery it drives lives in modules of its own: the trunk
-(``_trunk``), the training data pipeline (``_training_data``), the callbacks
-(``_callbacks``), seeding (``_seeding``), the prediction runner (``_prediction``) and the
-serialized model (``_keras_archive``).
+methods, tags and pickling.  It has no branch on a particular head or feature: the machinery
+it drives lives in modules of its own: the trunk (``_trunk``), the training data pipeline
+(``_training_data``), the callbacks (``_callbacks``), seeding (``_seeding``), the fitted
+network and its saved state (``_fitted``: ``model_``, the NumPy copy, the predictor,
+pickling), the serialized model (``_keras_archive``), and three contracts:
 
-A network is a subclass that states only its head, the skorch way, by overriding a few
-small, named, public steps (see :class:`BaseKerasClassifier`):
+* **the head** (:class:`skmnist.Head`, module :mod:`skmnist.heads`): everything after the
+  trunk.  A network is a subclass naming its head class (``head_class``); the head's
+  constructor arguments become estimator parameters.  The whole contract:
 
-``build_head(x, n_classes, seed)``
-    The layers after the trunk (required).
-``make_loss(n_classes)``
-    The training objective (required).
-``head_log_proba(outputs, n_classes)``
-    TensorFlow code turning head outputs into class log-probabilities (required).
-``make_metrics(n_classes)``
-    The Keras metrics recorded per epoch in ``history_`` (optional).
-``build_trunk(inputs, seed)``
-    The layers before the head (optional; the shared convolution + dense trunk).
+  ============================================  ==========================================
+  head member                                   what
+  ============================================  ==========================================
+  ``build(x, n_classes, seed)`` (required)      the layers after the trunk
+  ``loss(n_classes)`` (required)                the Keras training loss
+  ``log_proba(outputs, n_classes)`` (required)  class log-probabilities, backend ops
+  ``metrics(n_classes)``                        Keras metrics recorded in ``history_``
+  ``log_proba_numpy(outputs, n_classes)``       NumPy counterpart: TensorFlow-free prediction
+  ``proba_numpy(outputs, n_classes)``           what ``predict_proba`` returns (floored)
+  ``uncertainty(outputs, n_classes)``           extra ``predict_uncertainty`` figures
+  ``keras_objects()``                           Keras classes a saved model names
+  ``get_config()`` / ``from_config(config)``    the head's arguments (Keras serialization)
+  ============================================  ==========================================
 
-Parameters of its own (e.g. the MDN's ``n_components``) are declared in the subclass's
-``_head_parameters`` dict (name -> default) and ``_parameter_constraints``; the ``__init__``
-that stores them all verbatim is generated from the declarations.
+  The estimator's own optional hook is ``build_trunk(inputs, seed)``: the layers before
+  the head; the tensor it returns is the trunk's *feature layer*, which novelty reads.
+* **the predictor** (:mod:`skmnist._predictor`): the fitted network behind one interface,
+  ``run(X, outputs) -> {name: array}`` with outputs ``"head"``, ``"log_proba"``,
+  ``"proba"``, ``"features"``; NumPy (``_inference``) or TensorFlow (``_prediction``).
+* **fit steps** (:mod:`skmnist._fit_steps`): features as plug-ins (outlier exposure,
+  novelty, conformal calibration), each selected by its own parameters, called in a loop
+  at fixed points of the fit and of ``predict_uncertainty`` (``_fit_steps``).
+
+Parameters of a head (e.g. the MDN's ``n_components``) are its constructor's arguments, or
+declared in the subclass's ``_head_parameters`` dict (name -> default), validated by
+``_parameter_constraints``; the ``__init__`` that stores them all verbatim is generated from
+the declarations.
 """
 
 import contextlib
 import functools
 import inspect
 import warnings
-from abc import ABCMeta, abstractmethod
+from abc import ABCMeta
 from numbers import Integral, Real
 
 import numpy as np
@@ -48,40 +63,26 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _integrity
 from ._augmentation import augmenter
 from ._checks import is_int
-from ._conformal import ConformalMixin
-from ._inference import NumpyNetwork, UnsupportedModel
-from ._integrity import ModelFileError
-from ._novelty import MIN_ROWS as _NOVELTY_MIN_ROWS
-from ._novelty import PROBA, EntropyNovelty, NoveltyModel, entropy
+from ._conformal import Conformal, ConformalMixin
+from ._fit_steps import FitInfo
+from ._fitted import _FITTED_PRIVATE, FittedNetwork
+from ._inference import INACTIVE_LAYERS
+from ._novelty import Novelty, entropy
+from ._outlier_exposure import OutlierExposure
 from ._parameters import SHARED_PARAMETERS
+from ._predictor import HEAD, LOG_PROBA, PROBA
 from ._sampling import check_n_draws, inverse_cdf_draw
-from ._seeding import (
-    HEAD_SEED_OFFSET,
-    NOVELTY_SEED_OFFSET,
-    OUTLIER_SEED_OFFSET,
-    seed_offset,
-    seeded,
-)
+from ._seeding import HEAD_SEED_OFFSET, seed_offset, seeded
 from .exceptions import PixelScaleWarning
+from .heads import LOG_PROBA_FLOOR, Head, floored_exp, register_keras
 
 # TensorFlow is imported by the methods that build, train or (for heads without a NumPy
 # counterpart) run the Keras model, never at import: a saved estimator loads and predicts
 # without it (see ``skmnist._inference``).
 
 __all__ = ["BaseKerasClassifier"]
-
-# Private state of a fitted estimator: the live Keras model or its archive (after
-# unpickling, until model_ is used), the NumPy copy of the network, the TensorFlow runner.
-# Version of what __getstate__ writes for a fitted estimator: 1 = the Keras archive
-# ("_model_archive") beside the NumPy network ("_network").  skmnist 0.1 wrote none (the
-# archive under "model_").  A file with a newer layout is refused with a clear message.
-_STATE_LAYOUT = 1
-
-_FITTED_PRIVATE = ("_model", "_model_archive", "_network", "_network_stale", "_runner",
-                   "_novelty", "_novelty_unavailable", "_fit_max", "_conformal")
 
 # Values from which fitting data look like raw pixel values rather than scaled features: MNIST's
 # 0-255, or the 0-16 of scikit-learn's 8x8 digits.
@@ -99,9 +100,6 @@ def _looks_like_raw_pixels(X):
 
 # jit_compile="auto" compiles the training step with XLA from this many training samples on.
 _JIT_MIN_SAMPLES = 10_000
-# Log-probabilities are floored here, so predict_proba (their exp) never underflows to 0.
-_LOG_TINY = np.float32(np.log(np.finfo(np.float32).tiny))
-
 _ACTIVATIONS = {"relu", "tanh", "sigmoid", "elu", "selu", "gelu", "silu", "linear"}
 # optimizer parameter -> class name in keras.optimizers
 _OPTIMIZERS = {
@@ -112,21 +110,27 @@ _OPTIMIZERS = {
     "sgd": "SGD",
 }
 
-def _floored_exp(log_proba, dtype=np.float32):
-    """Probabilities (in ``dtype``) from float32 log-probabilities floored at ``_LOG_TINY``:
-    what predict_proba returns, and what the uncertainty figures are computed from."""
-    return np.exp(np.maximum(log_proba, _LOG_TINY).astype(dtype, copy=False))
-
-
 def _finite_sum(X):
     with np.errstate(over="ignore", invalid="ignore"):
         return bool(np.isfinite(X.sum()))
 
 
-def _package_version():
-    from . import __version__
-
-    return __version__
+def _producer(model, tensor):
+    """The name of the layer of ``model`` whose output ``tensor`` is, looking through layers
+    that compute nothing at inference (dropout: the NumPy network leaves them out); None
+    when the tensor is the model's input."""
+    producers = {}
+    for layer in model.layers:
+        try:
+            producers[id(layer.output)] = layer
+        except (AttributeError, ValueError):  # a layer called several times
+            continue
+    layer = producers.get(id(tensor))
+    while layer is not None and type(layer).__name__ in INACTIVE_LAYERS:
+        if type(layer).__name__ == "InputLayer":
+            return None
+        layer = producers.get(id(layer.input))
+    return None if layer is None else layer.name
 
 
 @functools.cache
@@ -179,18 +183,19 @@ def _generated_init(cls):
     return __init__
 
 
-class BaseKerasClassifier(ConformalMixin, ClassifierMixin, BaseEstimator, metaclass=ABCMeta):
+class BaseKerasClassifier(ConformalMixin, FittedNetwork, ClassifierMixin, BaseEstimator,
+                          metaclass=ABCMeta):
     """Base class of Keras networks behind the scikit-learn classifier API.
 
-    Subclass it to make a new network by stating only its head: override
-    :meth:`build_head`, :meth:`make_loss` and :meth:`head_log_proba` (and optionally
-    :meth:`make_metrics`, :meth:`build_trunk`), declare any parameters of the head in a
-    ``_head_parameters`` dict (name -> default) and their validation in
-    ``_parameter_constraints``.  Everything else (the shared parameters of
+    Subclass it to make a new network by naming its head: set ``head_class`` to a
+    :class:`skmnist.Head` subclass (whose constructor's arguments become the estimator's own
+    parameters, validated by ``_parameter_constraints``), and optionally override
+    :meth:`build_trunk`.  Everything else (the shared parameters of
     :class:`skmnist.FCNClassifier`, fit, partial_fit, predict, predict_proba, sample, score,
-    conformal prediction sets (``calibrate``, ``predict_set``), pickling, scikit-learn's
-    checks) is inherited.  :class:`skmnist.FCNClassifier` and
-    :class:`skmnist.MDNClassifier` are the two examples.
+    predict_uncertainty with novelty, outlier exposure, conformal prediction sets
+    (``calibrate``, ``predict_set``), NumPy prediction, pickling, scikit-learn's checks) is
+    inherited.  :class:`skmnist.FCNClassifier` and :class:`skmnist.MDNClassifier` are the two
+    examples.
 
     Parameters
     ----------
@@ -205,23 +210,21 @@ jit_compile, strategy
     --------
     A softmax head whose logits are divided by a temperature, as a new estimator:
 
-    >>> from sklearn.utils._param_validation import Interval
-    >>> from numbers import Real
-    >>> from skmnist import BaseKerasClassifier, PixelScaler, load_mnist_sample
-    >>> from skmnist._tf import keras, tf
-    >>> class TemperatureClassifier(BaseKerasClassifier):
-    ...     _head_parameters = {"temperature": 2.0}
-    ...     _parameter_constraints = {
-    ...         **BaseKerasClassifier._parameter_constraints,
-    ...         "temperature": [Interval(Real, 0, None, closed="neither")],
-    ...     }
-    ...     def build_head(self, x, n_classes, seed):
+    >>> import keras
+    >>> import numpy as np
+    >>> from skmnist import BaseKerasClassifier, Head, PixelScaler, load_mnist_sample
+    >>> class TemperatureHead(Head):
+    ...     def __init__(self, temperature=2.0):
+    ...         self.temperature = temperature
+    ...     def build(self, x, n_classes, seed):
     ...         logits = keras.layers.Dense(n_classes, name="logits")(x)
     ...         return keras.layers.Rescaling(1.0 / self.temperature)(logits)
-    ...     def make_loss(self, n_classes):
+    ...     def loss(self, n_classes):
     ...         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    ...     def head_log_proba(self, outputs, n_classes):
-    ...         return tf.nn.log_softmax(outputs)
+    ...     def log_proba(self, outputs, n_classes):
+    ...         return keras.ops.log_softmax(outputs, axis=-1)
+    >>> class TemperatureClassifier(BaseKerasClassifier):
+    ...     head_class = TemperatureHead
     >>> X, y = load_mnist_sample(return_X_y=True)
     >>> clf = TemperatureClassifier((32,), temperature=1.5, epochs=2, random_state=0)
     >>> clf.fit(PixelScaler().fit_transform(X[:500]), y[:500]).classes_.tolist()
@@ -229,6 +232,11 @@ jit_compile, strategy
     >>> clf.get_params()["temperature"]
     1.5
     """
+
+    #: The network's head, a :class:`skmnist.Head` subclass (see :meth:`make_head`).
+    head_class = None
+    #: The features plugged into every fit, called in this order (see ``_fit_steps``).
+    _fit_steps = (OutlierExposure, Novelty, Conformal)
 
     _head_parameters: dict = {}
 
@@ -251,7 +259,7 @@ jit_compile, strategy
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "augmentation": [StrOptions({"standard"}), dict, None],
-        "outlier_exposure": [Interval(Real, 0, None, closed="neither"), None],
+        **OutlierExposure.parameter_constraints,  # each fit step validates its own
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -263,73 +271,35 @@ jit_compile, strategy
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        head = cls.__dict__.get("head_class")
+        if head is not None and "_head_parameters" not in cls.__dict__:
+            # the head's constructor arguments are the estimator's own parameters
+            cls._head_parameters = head.parameters()
+        if head is not None and "_parameter_constraints" not in cls.__dict__:
+            cls._parameter_constraints = {
+                **cls._parameter_constraints, **head.parameter_constraints
+            }
         if "__init__" not in cls.__dict__:  # a subclass may still write its own
             cls.__init__ = _generated_init(cls)
 
-    # ------------------------------------------------------------------ steps to override
-    @abstractmethod
-    def build_head(self, x, n_classes, seed):
-        """Return the head's output tensor given the trunk's output ``x``.
+    # ------------------------------------------------------------------ head and trunk
+    def make_head(self):
+        """Return the network's head: ``head_class`` made from the estimator's parameters.
 
-        Parameters
-        ----------
-        x : keras tensor
-            Output of :meth:`build_trunk`.
-        n_classes : int
-            Number of classes.
-        seed : int or None
-            Seed for the head's initializers (None when unseeded).
+        Called when a network is built, compiled or loaded, after the parameters are
+        validated; override it only for a head that cannot be made that way.
 
         Returns
         -------
-        keras tensor
-            What the model outputs; :meth:`make_loss`'s loss and :meth:`head_log_proba`
-            receive it.
+        skmnist.Head
         """
-
-    @abstractmethod
-    def make_loss(self, n_classes):
-        """Return the Keras loss that training minimizes (labels are ``0 .. n_classes-1``).
-
-        Parameters
-        ----------
-        n_classes : int
-            Number of classes.
-
-        Returns
-        -------
-        keras.losses.Loss
-        """
-
-    @abstractmethod
-    def head_log_proba(self, outputs, n_classes):
-        """Return class log-probabilities (a TensorFlow tensor) from the head's outputs.
-
-        Parameters
-        ----------
-        outputs : tf.Tensor of shape (n_samples, ...)
-            The model's outputs.
-        n_classes : int
-            Number of classes.
-
-        Returns
-        -------
-        tf.Tensor of shape (n_samples, n_classes)
-        """
-
-    def make_metrics(self, n_classes):
-        """Return the Keras metrics recorded per epoch in ``history_`` (none by default).
-
-        Parameters
-        ----------
-        n_classes : int
-            Number of classes.
-
-        Returns
-        -------
-        list of keras.metrics.Metric
-        """
-        return []
+        cls = self.head_class
+        if cls is None or not (isinstance(cls, type) and issubclass(cls, Head)):
+            raise TypeError(
+                f"{type(self).__name__} must name its head: set head_class to a "
+                f"skmnist.Head subclass (got {cls!r})."
+            )
+        return cls(**{name: getattr(self, name) for name in cls.parameters()})
 
     def build_trunk(self, inputs, seed):
         """Return the trunk's output: convolution blocks (if any), then the Dense layers.
@@ -344,6 +314,8 @@ jit_compile, strategy
         Returns
         -------
         keras tensor
+            The trunk's output: the head builds on it, and it is the network's feature
+            layer, which novelty reads (``predict_uncertainty``).
         """
         from ._trunk import make_conv_trunk, make_dense_trunk
 
@@ -403,13 +375,17 @@ jit_compile, strategy
         return shape
 
     def _build_model(self, n_features, n_classes, seed):
-        """Build the uncompiled Keras model: input -> trunk -> head."""
+        """Build the uncompiled Keras model: input -> trunk -> head; record the trunk's
+        feature layer (``_feature_layer``)."""
         from ._tf import keras
 
+        head = register_keras(self.make_head())
         inputs = keras.Input(shape=(n_features,), dtype="float32", name="pixels")
         x = self.build_trunk(inputs, seed)
-        outputs = self.build_head(x, n_classes, seed_offset(seed, HEAD_SEED_OFFSET))
-        return keras.Model(inputs, outputs, name=type(self).__name__)
+        outputs = head.build(x, n_classes, seed_offset(seed, HEAD_SEED_OFFSET))
+        model = keras.Model(inputs, outputs, name=type(self).__name__)
+        self._feature_layer = _producer(model, x)
+        return model
 
     def _strategy_scope(self):
         """The scope of the ``strategy`` parameter's ``tf.distribute`` strategy (or none)."""
@@ -445,27 +421,27 @@ jit_compile, strategy
             jit = (
                 n_samples >= _JIT_MIN_SAMPLES and self.dropout == 0 and not self._conv_filters()
             )
-        loss = self.make_loss(n_classes)
-        if self.outlier_exposure is not None:
-            from ._outlier_exposure import outlier_exposure_loss
-
-            head, head_config = self._outlier_exposure_head()
-            loss = outlier_exposure_loss(
-                loss, n_classes, self.outlier_exposure, head, head_config
-            )
+        head = register_keras(self.make_head())
+        loss = head.loss(n_classes)
+        for step in self._steps():
+            loss = step.wrap_loss(loss, head, n_classes)
         model.compile(
             optimizer=self._make_optimizer(),
             loss=loss,
-            metrics=self.make_metrics(n_classes),
+            metrics=head.metrics(n_classes),
             # Keras 3's multi-step training loop fails under a tf.distribute strategy ("You
             # must feed a value for placeholder tensor"): one step per call there.
             steps_per_execution=1 if self.strategy is not None else self.steps_per_execution,
             jit_compile=bool(jit),
         )
 
+    def _steps(self):
+        """The fit steps (features) of this estimator, made from its parameters."""
+        return [step(self) for step in self._fit_steps]
+
     def _refresh_optimizer(self, n_classes, n_samples):
-        """Recompile a reused network when ``optimizer``, ``learning_rate`` or
-        ``outlier_exposure`` (the loss) changed since.
+        """Recompile a reused network when ``optimizer``, ``learning_rate`` or a step's
+        loss (e.g. ``outlier_exposure``) changed since.
 
         Training continues with the optimizer's state (e.g. Adam's moments) otherwise; the
         architecture (layers, ``l2``, ``dropout``) stays that of the network's first fit.
@@ -475,16 +451,7 @@ jit_compile, strategy
             self.optimizer
         ) or not np.isclose(float(model.optimizer.learning_rate.numpy()), self.learning_rate,
                             rtol=1e-6)
-        # the outlier-exposure loss's weight, None for the head's own loss
-        compiled = getattr(model.loss, "weight_out", None)
-        wanted = None
-        if self.outlier_exposure is not None:
-            from ._outlier_exposure import loss_weights
-
-            wanted = loss_weights(self.outlier_exposure)[1]
-        loss_changed = (compiled is None) != (wanted is None) or (
-            wanted is not None and not np.isclose(compiled, wanted)
-        )
+        loss_changed = not all(step.loss_is_current(model.loss) for step in self._steps())
         if optimizer_changed or loss_changed:
             self._compile_model(model, n_classes, n_samples)
 
@@ -669,84 +636,26 @@ jit_compile, strategy
         # network (the study, a script) reads it, as the warning is easy to miss.
         self.interrupted_ = interrupted
         self._make_predictor()
-        if interrupted:
-            # Ctrl-C asks to stop now: no pass over up to 25,000 rows (seconds for a
-            # convolutional network) for statistics of a network trained short of its epochs
-            self._novelty, self._novelty_unavailable = None, (
-                "the last fit or partial_fit was interrupted (KeyboardInterrupt); fit again "
-                "to compute it"
-            )
-        else:
-            self._fit_novelty(X, y_enc, seed)
-        self._calibrate_after_fit(  # prediction sets (_conformal)
-            fit_args["validation_data"], fresh=reset, sample_weight=sample_weight
-        )
+        info = FitInfo(X=X, y=y_enc, sample_weight=sample_weight, seed=seed, fresh=reset,
+                       validation=fit_args["validation_data"], interrupted=interrupted,
+                       steps=self._steps())
+        for step in info.steps:  # the features: novelty, calibration, ...
+            step.after_fit(info)
         return self
-
-    def _fit_novelty(self, X, y, seed):
-        """Fit the novelty statistics on the features of this call's rows (see _novelty).
-
-        Refitted after every fit and partial_fit: training moves the features, and
-        statistics of an earlier network would no longer describe the current one.
-        """
-        self._novelty, self._novelty_unavailable = None, None
-        if self._network is None:
-            self._novelty_unavailable = (
-                "the network predicts through TensorFlow (its head has no "
-                "head_log_proba_numpy, or a layer the NumPy copy does not know)"
-            )
-            return
-        names = [n for n in self._network.layer_names if n.startswith("hidden_")]
-        if not names:
-            names = [n for n in self._network.layer_names if n == "features"]
-        if not names:
-            self._novelty_unavailable = "the network has no hidden layer to read features from"
-            return
-        if len(X) < _NOVELTY_MIN_ROWS:
-            self._novelty_unavailable = (
-                f"the last fit or partial_fit saw {len(X)} samples; novelty needs at least "
-                f"{_NOVELTY_MIN_ROWS}"
-            )
-            return
-        # A network trained with outlier exposure learnt to hesitate on non-digits: its
-        # probabilities' entropy is the better novelty there (measured in
-        # benchmarks/results/outlier_exposure.json); otherwise the last hidden layer's density.
-        if getattr(self, "outlier_exposure", None) is not None:
-            novelty = EntropyNovelty()
-        else:
-            novelty = NoveltyModel(layer=names[-1])
-        rng = np.random.RandomState(seed_offset(seed, NOVELTY_SEED_OFFSET))
-        rows = np.arange(len(X))
-        if len(X) > novelty.max_rows:  # the model uses no more: a cheaper forward pass
-            rows = np.sort(rng.choice(len(X), novelty.max_rows, replace=False))
-        if novelty.reads_proba:
-            _, log_proba, features = self._forward_with_features(X[rows], novelty.layers)
-            features[PROBA] = _floored_exp(log_proba, np.float64)
-        else:  # the hidden layers only: no head to run
-            _, features = self._network.forward(X[rows], keep=novelty.layers)
-        self._novelty = novelty.fit(features, y[rows], random_state=rng)
 
     def _forget_fit(self):
         """Remove every fitted attribute (and the network's copies): back to unfitted."""
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
             delattr(self, name)
-        for name in _FITTED_PRIVATE:
+        for name in (*_FITTED_PRIVATE, *(n for step in self._steps() for n in step.state)):
             self.__dict__.pop(name, None)
 
     def _fit_data(self, X, y, sample_weight, seed):
         """Return ``model.fit``'s data arguments: shuffled batches (and a validation set)."""
         from ._training_data import batches, training_rows
 
-        if self.outlier_exposure is not None:
-            # a pool of non-digits made from this call's training images, labelled
-            # n_classes (see _outlier_exposure); the novelty statistics still see the
-            # digits only (_fit's X)
-            from ._outlier_exposure import with_outliers
-
-            X, y, sample_weight = with_outliers(
-                X, y, sample_weight, self._outlier_image_shape(X.shape[1]), self.classes_,
-                seed_offset(seed, OUTLIER_SEED_OFFSET),
-            )
+        for step in self._steps():  # e.g. outlier exposure's rows; after_fit sees _fit's X
+            X, y, sample_weight = step.training_data(X, y, sample_weight, seed)
         rows, sample_weight = training_rows(X, y, sample_weight)
         validation = None
         if self.early_stopping:
@@ -771,26 +680,6 @@ jit_compile, strategy
         data = batches(X, y, sample_weight, rows, batch_size, seed, augment)
         return {"x": data, "validation_data": validation}
 
-    def _outlier_image_shape(self, n_features):
-        if self.image_shape is None:
-            raise ValueError(
-                "outlier_exposure makes its outliers from images: set image_shape (e.g. "
-                "(28, 28)) rather than None."
-            )
-        return self._image_shape(n_features)
-
-    def _outlier_exposure_head(self):
-        """How the head's outputs become class probabilities, for the outlier-exposure loss.
-
-        Returns ``(kind, config)`` with kind ``"softmax"`` (the outputs are logits) or
-        ``"mixture"`` (config: ``n_components``, ``sigma_floor``). A head that overrides
-        neither cannot be trained with ``outlier_exposure``.
-        """
-        raise ValueError(
-            f"outlier_exposure is not supported by {type(self).__name__}'s head (it needs "
-            "_outlier_exposure_head); set outlier_exposure=None."
-        )
-
     def _schedule_callbacks(self, epochs):
         if self.learning_rate_schedule == "constant":
             return []
@@ -811,204 +700,6 @@ jit_compile, strategy
             )
         ]
 
-    # ------------------------------------------------------------------ the fitted network
-    @property
-    def model_(self):
-        """The fitted Keras model (the source of truth of the weights; training updates it).
-
-        After unpickling, the model is rebuilt from its saved archive on first access (which
-        imports TensorFlow); prediction does not need it.  Prediction runs on a NumPy copy
-        of the network, taken at the end of every fit; after the model is handed out here
-        (where its weights may be changed by hand), the next prediction takes the copy anew.
-        """
-        model = self._keras_model()
-        self.__dict__["_network_stale"] = True
-        return model
-
-    def _keras_model(self):
-        """The Keras model, rebuilt from its archive if need be (AttributeError if unfitted)."""
-        model = self.__dict__.get("_model")
-        if model is None:
-            data = self.__dict__.get("_model_archive")
-            if data is None and self.__dict__.get("_network") is not None:
-                return self._keras_model_from_network()
-            if data is None:
-                raise AttributeError(f"{type(self).__name__!r} object has no attribute 'model_'")
-            from ._keras_archive import model_from_bytes
-
-            self._register_keras_objects()
-            if getattr(self, "outlier_exposure", None) is not None:
-                from . import _outlier_exposure  # noqa: F401  (registers its loss)
-            with self._strategy_scope():  # training continues on the strategy's devices
-                model = model_from_bytes(data)
-            self.__dict__["_model"] = model
-            del self.__dict__["_model_archive"]
-        return model
-
-    def _keras_model_from_network(self):
-        """Build the Keras model and give it the NumPy copy's weights (a network shipped
-        without its Keras archive, as skmnist.load_pretrained's, can still be trained)."""
-        from ._inference import weights_of
-
-        n_classes = len(self.classes_)
-        with self._strategy_scope():
-            model = self._build_model(self.n_features_in_, n_classes, None)
-            self._compile_model(model, n_classes, 1)
-        layers = dict(self._network.layers)
-        for layer in model.layers:
-            if layer.weights:
-                if layer.name not in layers:
-                    raise ValueError(
-                        f"The network's NumPy copy has no layer {layer.name!r} to rebuild the "
-                        "Keras model from."
-                    )
-                layer.set_weights(weights_of(layers[layer.name], layer))
-        self.__dict__["_model"] = model
-        return model
-
-    @model_.setter
-    def model_(self, model):
-        self.__dict__["_model"] = model
-        self.__dict__.pop("_model_archive", None)
-
-    @model_.deleter
-    def model_(self):
-        if "_model" not in self.__dict__ and "_model_archive" not in self.__dict__:
-            raise AttributeError("model_")
-        self.__dict__.pop("_model", None)
-        self.__dict__.pop("_model_archive", None)
-
-    def _register_keras_objects(self):
-        """Import the modules whose Keras objects (losses, metrics, layers) the archive names.
-
-        A head whose training side is imported lazily overrides this, so that rebuilding the
-        Keras model from a pickle finds its registered classes.
-        """
-
-    def __sklearn_is_fitted__(self):
-        # A network shipped as its NumPy copy alone (skmnist.load_pretrained) is fitted too:
-        # it predicts, and its Keras model is rebuilt from the copy when training resumes.
-        d = self.__dict__
-        return "_model" in d or "_model_archive" in d or d.get("_network") is not None
-
-    def head_log_proba_numpy(self, outputs, n_classes):
-        """Return class log-probabilities from the head's outputs, with NumPy.
-
-        The NumPy counterpart of :meth:`head_log_proba`, used by prediction so that it
-        runs without TensorFlow.  Optional: a head that does not override it (or a network
-        with layers the NumPy forward pass does not know) predicts through TensorFlow.
-
-        Parameters
-        ----------
-        outputs : ndarray of shape (n_samples, ...), float32
-            The model's outputs.
-        n_classes : int
-            Number of classes.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-            Class log-probabilities.
-        """
-        raise NotImplementedError
-
-    def head_proba_numpy(self, outputs, n_classes):
-        """Return class probabilities from the head's outputs, with NumPy.
-
-        What ``predict_proba`` returns: probabilities floored at float32's smallest normal
-        number, as the ``exp`` of ``predict_log_proba``.  By default the ``exp`` of
-        :meth:`head_log_proba_numpy`; a head that computes probabilities first (and their
-        log from them) overrides it to skip the ``log`` and ``exp``.
-
-        Parameters
-        ----------
-        outputs : ndarray of shape (n_samples, ...), float32
-            The model's outputs.
-        n_classes : int
-            Number of classes.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes), float32
-            Class probabilities.
-        """
-        log_proba = np.asarray(self.head_log_proba_numpy(outputs, n_classes), dtype=np.float32)
-        return _floored_exp(log_proba)
-
-    def _has_numpy_head(self):
-        return type(self).head_log_proba_numpy is not BaseKerasClassifier.head_log_proba_numpy
-
-    def _make_predictor(self):
-        """Copy the fitted network for prediction: NumPy where possible, else TensorFlow.
-
-        Done once per fitted model (at the end of fit and on unpickling an old file), so
-        prediction never changes the estimator's ``__dict__``.
-        """
-        self.__dict__.pop("_runner", None)
-        self.__dict__.pop("_network_stale", None)
-        self._network = None
-        if self._has_numpy_head():
-            try:
-                self._network = NumpyNetwork.from_keras(self._keras_model())
-            except UnsupportedModel:
-                pass
-        if self._network is None:
-            self._make_runner()
-
-    def _make_runner(self):
-        """Compile the TensorFlow prediction functions of the fitted model."""
-        from ._prediction import PredictionRunner
-
-        n_classes = len(self.classes_)
-        self._runner = PredictionRunner(
-            self._keras_model(), self.n_features_in_,
-            lambda outputs: self.head_log_proba(outputs, n_classes),
-        )
-
-    def _run(self, name, X):
-        """The head's raw ``"outputs"``, the class ``"log_proba"`` or (floored, as
-        predict_proba returns them) the class ``"proba"`` of validated rows X."""
-        if self.__dict__.get("_network_stale"):
-            self._make_predictor()  # model_ was handed out: its weights may have changed
-        if self._network is None:
-            if name == "proba":
-                return _floored_exp(self._runner.run("log_proba", X))
-            return self._runner.run(name, X)
-        outputs = self._numpy_forward(X)
-        if name == "outputs":
-            return outputs
-        if name == "proba":
-            return self.head_proba_numpy(outputs, len(self.classes_))
-        log_proba = self.head_log_proba_numpy(outputs, len(self.classes_))
-        return np.asarray(log_proba, dtype=np.float32)
-
-    def _numpy_forward(self, X, layers=()):
-        """The NumPy forward pass, refusing inputs that overflow the network."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            result = self._network.forward(X, keep=layers) if layers else self._network.forward(X)
-        outputs = result[0] if layers else result
-        if not np.isfinite(outputs).all():
-            bad = np.flatnonzero(~np.isfinite(outputs).all(axis=1))
-            raise ValueError(
-                f"The network's outputs are not finite for {len(bad)} row(s) of X (first: "
-                f"row {bad[0]}): their values are far outside what the network was trained "
-                "on (scale the pixels, e.g. with skmnist.PixelScaler)."
-            )
-        return result
-
-    def _forward_with_features(self, X, layers):
-        """Head outputs, class log-probabilities and the named layers' features, one pass."""
-        if self.__dict__.get("_network_stale"):
-            self._make_predictor()
-        if self._network is None:
-            return self._runner.run("outputs", X), self._runner.run("log_proba", X), {}
-        if layers:
-            outputs, features = self._numpy_forward(X, layers)
-        else:
-            outputs, features = self._numpy_forward(X), {}
-        log_proba = self.head_log_proba_numpy(outputs, len(self.classes_))
-        return outputs, np.asarray(log_proba, dtype=np.float32), features
-
     def predict_uncertainty(self, X):
         """Return per-input uncertainty figures: ambiguity between classes and novelty.
 
@@ -1026,38 +717,27 @@ jit_compile, strategy
               between classes (ranks likely errors among ordinary inputs);
             - ``max_proba``: probability of the predicted class;
             - ``novelty``: how unlike the training data the input is, in [0, 1]: the share of
-              held-out training samples that are less unusual, read from the last hidden
-              layer's features, or, for a network trained with ``outlier_exposure``, from
-              the entropy of its probabilities (so ``novelty > 0.99`` flags about 1% of
-              ordinary inputs, and inputs that are not digits at all score near 1). Fitted
-              with every fit and partial_fit. Absent, with a warning saying why, when the
-              model has no novelty statistics (e.g. saved by skmnist 0.1: refit it).
+              held-out training samples that are less unusual, read from the trunk's
+              feature layer (the last hidden layer), or, for a network trained with
+              ``outlier_exposure``, from the entropy of its probabilities (so
+              ``novelty > 0.99`` flags about 1% of ordinary inputs, and inputs that are not
+              digits at all score near 1). Fitted with every fit and partial_fit. Absent,
+              with a warning saying why, when the model has no novelty statistics (e.g.
+              saved by skmnist 0.1: refit it).
 
-            :class:`~skmnist.MDNClassifier` adds its mixture's moments.
+            The head adds its own figures (:class:`~skmnist.MDNClassifier`: its mixture's
+            moments).
         """
         X = self._validate_predict_input(X)
-        novelty = self.__dict__.get("_novelty")
-        layers = novelty.layers if novelty is not None else ()
-        outputs, log_proba, features = self._forward_with_features(X, layers)
-        proba = _floored_exp(log_proba, np.float64)
-        result = Bunch(
-            entropy=entropy(proba),
-            max_proba=proba.max(axis=1),
-        )
-        if novelty is not None:
-            result["novelty"] = novelty.score({**features, PROBA: proba})
-        else:
-            reason = self.__dict__.get("_novelty_unavailable") or (
-                "the model was saved by a version of skmnist without novelty statistics "
-                "(0.1); refit it"
-            )
-            warnings.warn(f"novelty is unavailable: {reason}.", UserWarning, stacklevel=2)
-        result.update(self._head_uncertainty(outputs))
+        steps = self._steps()
+        names = {HEAD, LOG_PROBA}.union(*(step.uncertainty_outputs() for step in steps))
+        outputs = self._predict(X, tuple(sorted(names)))
+        proba = floored_exp(outputs[LOG_PROBA], np.float64)
+        result = Bunch(entropy=entropy(proba), max_proba=proba.max(axis=1))
+        for step in steps:
+            result.update(step.uncertainty(outputs))
+        result.update(self.make_head().uncertainty(outputs[HEAD], len(self.classes_)))
         return result
-
-    def _head_uncertainty(self, outputs):
-        """Further uncertainty figures of a head, from its raw outputs (none by default)."""
-        return {}
 
     def _validate_predict_input(self, X):
         X = self._validated_predict_rows(X)
@@ -1106,10 +786,10 @@ jit_compile, strategy
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities of the classes, in the order of ``classes_``.
         """
-        log_proba = self._run("log_proba", self._validate_predict_input(X))
+        log_proba = self._predict(self._validate_predict_input(X), (LOG_PROBA,))[LOG_PROBA]
         # Probabilities below float32's smallest normal number are reported as that number,
         # so predict_proba (their exp) never underflows to 0 where the log is finite.
-        return np.maximum(log_proba, _LOG_TINY)
+        return np.maximum(log_proba, LOG_PROBA_FLOOR)
 
     def predict_proba(self, X):
         """Return the class probabilities.
@@ -1124,7 +804,7 @@ jit_compile, strategy
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities of the classes, in the order of ``classes_``; rows sum to 1.
         """
-        return self._run("proba", self._validate_predict_input(X))
+        return self._predict(self._validate_predict_input(X), (PROBA,))[PROBA]
 
     def predict(self, X):
         """Return the most probable class of each sample.
@@ -1166,72 +846,6 @@ jit_compile, strategy
         cdf /= cdf[:, -1:]
         u = rng.random_sample((len(proba), n_draws))
         return self.classes_[inverse_cdf_draw(cdf, u)]
-
-    # ------------------------------------------------------------------ persistence
-    def __getstate__(self):
-        # BaseEstimator.__getstate__ may hand back the live __dict__: copy before editing.
-        state = dict(super().__getstate__())
-        state.pop("_runner", None)
-        state.pop("_network_stale", None)
-        model = state.pop("_model", None)
-        if model is not None:
-            from ._keras_archive import model_to_bytes
-
-            state["_model_archive"] = model_to_bytes(model)
-        if self.__sklearn_is_fitted__():
-            state["_skmnist_layout"] = _STATE_LAYOUT
-            # digests of what it predicts with, checked by __setstate__ (see _integrity)
-            state[_integrity.RECORD] = _integrity.make_record(state)
-        return state
-
-    def __setstate__(self, state):
-        state = dict(state)
-        layout = state.pop("_skmnist_layout", None)
-        record = state.pop(_integrity.RECORD, None)
-        if layout is not None and layout > _STATE_LAYOUT:
-            raise ModelFileError(
-                f"This {type(self).__name__} was saved by a newer skmnist (state layout "
-                f"{layout}; this skmnist {_package_version()} reads up to {_STATE_LAYOUT}). "
-                "Upgrade skmnist to load it."
-            )
-        if "classes_" in state:  # fitted: refuse a damaged one before anything uses it
-            _integrity.check_record(record, state, type(self).__name__)
-        for name, parameter in inspect.signature(type(self).__init__).parameters.items():
-            if parameter.default is not inspect.Parameter.empty:
-                # a parameter added since the file was written: its default is how it behaved
-                state.setdefault(name, parameter.default)
-        if isinstance(state.get("model_"), bytes):
-            # Written by skmnist 0.1 (the archive under "model_", no NumPy copy): rebuilding
-            # the NumPy copy needs the Keras model, so this load imports TensorFlow once.
-            state["_model_archive"] = state.pop("model_")
-            state.pop("_network", None)
-        super().__setstate__(state)
-        if self.__sklearn_is_fitted__() and (
-            "_network" not in state or self._network is None
-        ):
-            self._make_predictor()
-        elif self.__dict__.get("_network") is not None:
-            self._check_network()
-
-    def _check_network(self):
-        """A loaded NumPy network must map n_features_in_ inputs to class log-probabilities.
-
-        A damaged or altered file fails here, at load, with a clear message, rather than at
-        the first prediction or with a silently different model.
-        """
-        try:
-            log_proba = self._run("log_proba", np.zeros((1, self.n_features_in_), np.float32))
-            ok = log_proba.shape == (1, len(self.classes_)) and not np.isnan(log_proba).any()
-        except (ValueError, TypeError, AttributeError, IndexError) as exc:
-            ok, reason = False, f": {exc}"
-        else:
-            reason = f": it gives {log_proba.shape[-1]} classes" if not ok else ""
-        if not ok:
-            raise ModelFileError(
-                f"The saved {type(self).__name__} is damaged or inconsistent: its network "
-                f"does not map {self.n_features_in_} features to {len(self.classes_)} "
-                f"class probabilities{reason}."
-            )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

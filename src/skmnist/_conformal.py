@@ -52,8 +52,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._checks import is_int
+from ._fit_steps import FitStep
 
-__all__ = ["METHODS", "ConformalMixin", "conformity_scores", "conformal_quantile", "set_mask"]
+__all__ = ["METHODS", "Conformal", "ConformalMixin", "conformity_scores", "conformal_quantile",
+           "set_mask"]
 
 #: The conformity scores ``predict_set`` offers.
 METHODS = ("lac", "aps", "raps")
@@ -358,3 +360,15 @@ class ConformalMixin:
             warnings.filterwarnings("ignore", message="X does not have valid feature names")
             log_proba = self.predict_log_proba(X_val[digits])
         self._conformal = _calibration(log_proba, y_val[digits])
+
+
+class Conformal(FitStep):
+    """Conformal calibration as a fit step: calibrated on a fresh fit's early-stopping
+    hold-out (see ``ConformalMixin._calibrate_after_fit``); fitted state ``_conformal``."""
+
+    state = ("_conformal",)
+
+    def after_fit(self, info):
+        self.estimator._calibrate_after_fit(
+            info.validation, fresh=info.fresh, sample_weight=info.sample_weight
+        )

@@ -8,6 +8,9 @@ fitted Keras model into plain NumPy arrays (at the end of ``fit``, and they pick
 estimator); :meth:`NumpyNetwork.forward` runs them.  The Keras model stays the source of
 truth: it is what training updates, and the copy is taken again after every ``fit``.
 
+:class:`NumpyPredictor` serves a NumPy network and a head with a NumPy counterpart behind the
+:class:`~skmnist._predictor.Predictor` interface (see :mod:`skmnist._predictor`).
+
 Only what the estimators build is supported (``Dense`` with every activation they accept,
 ``Dropout`` (inactive at inference), ``Reshape``, ``Conv2D``, ``MaxPooling2D``, ``Flatten``,
 ``Rescaling``), wired as a chain; anything else raises :class:`UnsupportedModel` and the
@@ -29,7 +32,15 @@ import functools
 import numpy as np
 from scipy import special
 
-__all__ = ["NumpyNetwork", "UnsupportedModel", "min_rows"]
+from ._predictor import FEATURES, HEAD, LOG_PROBA, PROBA, Predictor, check_finite
+
+__all__ = ["NumpyNetwork", "NumpyPredictor", "UnsupportedModel", "min_rows"]
+
+#: Keras layers that compute nothing at inference (the NumPy network leaves them out).
+INACTIVE_LAYERS = frozenset({
+    "InputLayer", "Dropout", "GaussianNoise", "GaussianDropout", "AlphaDropout",
+    "SpatialDropout2D", "Identity", "ActivityRegularization",
+})
 
 
 class UnsupportedModel(Exception):
@@ -210,8 +221,7 @@ def _convert(layer):
     """The NumPy counterpart of one Keras layer (None for layers inactive at inference)."""
     kind = type(layer).__name__
     config = layer.get_config()
-    if kind in ("InputLayer", "Dropout", "GaussianNoise", "GaussianDropout", "AlphaDropout",
-                "SpatialDropout2D", "Identity", "ActivityRegularization"):
+    if kind in INACTIVE_LAYERS:
         return None
     if kind == "Dense":
         return _Dense(*_weights(layer), _activation(layer))
@@ -310,19 +320,61 @@ class NumpyNetwork:
         outputs : ndarray of shape (n_samples, ...), float32
             The last layer's output.
         kept : dict of str to ndarray
-            The outputs of the layers named in ``keep`` (only when ``keep`` is given).
+            The outputs of the layers named in ``keep`` (empty when none is named).
         """
         x, kept = X, {}
         for name, layer in self.layers:
             x = layer(x)
             if name in keep:
                 kept[name] = x
+        missing = set(keep) - set(kept)
+        if missing:
+            raise ValueError(f"No layer named {sorted(missing)} in {self.layer_names}.")
+        return x, kept
+
+
+class NumpyPredictor(Predictor):
+    """A :class:`NumpyNetwork` and its head's NumPy counterpart, as a
+    :class:`~skmnist._predictor.Predictor`.
+
+    Parameters
+    ----------
+    network : NumpyNetwork
+    head : skmnist.Head
+        A head with ``log_proba_numpy``.
+    n_features, n_classes : int
+    feature_layer : str or None
+        The layer whose output is ``"features"`` (None: no ``"features"`` output).
+    """
+
+    backend = "numpy"
+
+    def __init__(self, network, head, n_features, n_classes, feature_layer=None):
+        self.network, self.head = network, head
+        self.n_features, self.n_classes = int(n_features), int(n_classes)
+        self.feature_layer = feature_layer
+        names = {HEAD, LOG_PROBA, PROBA}
+        if feature_layer is not None and feature_layer in network.layer_names:
+            names.add(FEATURES)
+        self.outputs = frozenset(names)
+
+    def run(self, X, outputs=(PROBA,)):
+        self._check_names(outputs)
+        keep = (self.feature_layer,) if FEATURES in outputs else ()
+        with np.errstate(over="ignore", invalid="ignore"):
+            head, kept = self.network.forward(X, keep=keep)
+        check_finite(head)
+        result = {HEAD: head}
         if keep:
-            missing = set(keep) - set(kept)
-            if missing:
-                raise ValueError(f"No layer named {sorted(missing)} in {self.layer_names}.")
-            return x, kept
-        return x
+            features = kept[self.feature_layer]
+            result[FEATURES] = features.reshape(len(features), -1)
+        if LOG_PROBA in outputs:
+            result[LOG_PROBA] = np.asarray(
+                self.head.log_proba_numpy(head, self.n_classes), dtype=np.float32
+            )
+        if PROBA in outputs:
+            result[PROBA] = self.head.proba_numpy(head, self.n_classes)
+        return {name: result[name] for name in outputs}
 
 
 def weights_of(converted, layer):

@@ -527,10 +527,6 @@ class MixtureAccuracy(keras.metrics.MeanMetricWrapper):
         return cls(**config)
 
 
-def _normal_cdf(z):
-    return 0.5 * tf.math.erfc(-z / np.float32(np.sqrt(2.0)))
-
-
 @keras.saving.register_keras_serializable(package="skmnist")
 class DiscretizedMixtureNLL(keras.losses.Loss):
     """Negative log of the mixture's mass on the label's class bin.

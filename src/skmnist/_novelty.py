@@ -19,16 +19,6 @@ The score, chosen by measurement (``benchmarks/bench_ood.py``, ``benchmarks/resu
   rows. Taking the smaller p-value (rather than e.g. Fisher's ``-2 * sum(log p)``) lets an
   input that is extreme in one view alone reach a novelty of 1.
 
-Optionally (``image_view=True``, off by default), a third, *image* view: the Mahalanobis
-distance (one Gaussian for all classes) of two statistics of the input image itself, the
-share of grey pixels among the inked ones and the edge length per unit of ink. With it the
-three tail p-values are combined by Fisher's sum of their ``-log`` (beyond the farthest
-held-out row, an exponential tail fitted to their top 1%, so that one far-out view still
-reaches a novelty of 1). It lifts the benchmark's font glyphs from an AUROC of about 0.94 to
-0.99, but a control shows why: it tells *how an image was prepared* (the glyph sets are
-blurrier than MNIST's digits), not whether it shows a digit; MNIST digits re-rendered through
-the same chain are flagged as often.
-
 So ``novelty`` is the share of held-out training-distribution samples whose statistic is lower:
 about uniform on ordinary digits, and ``novelty > 0.99`` flags about 1% of them.
 
@@ -37,6 +27,7 @@ scoring never import TensorFlow; the fitted state is a handful of plain arrays t
 the estimator.
 """
 
+import warnings
 from collections.abc import Mapping
 from numbers import Real
 
@@ -46,8 +37,12 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 
 from ._checks import is_int
+from ._fit_steps import FitStep
+from ._predictor import FEATURES, LOG_PROBA
+from ._seeding import NOVELTY_SEED_OFFSET, seed_offset
+from .heads import floored_exp
 
-__all__ = ["INPUT", "PROBA", "NoveltyModel", "EntropyNovelty", "entropy"]
+__all__ = ["PROBA", "Novelty", "NoveltyModel", "EntropyNovelty", "entropy"]
 
 # Fewest rows fit() accepts: a few to fit the class statistics, a few to calibrate on.
 MIN_ROWS = 10
@@ -58,43 +53,8 @@ _SCORE_BLOCK = 8192
 # have zero variance in every class; a zero would make the whitening infinite).
 _EIG_FLOOR = 1e-6
 _EPS = 1e-12
-# Rows per block of the image statistics (2048 x 784 float32: 6 MB, kept in cache).
-_IMAGE_BLOCK = 2048
-# The key of the network's inputs in the activations mapping (read by the image view).
-INPUT = "input"
 # The key of the class probabilities in the activations mapping (read by EntropyNovelty).
 PROBA = "proba"
-
-
-def _image_statistics(X, side):
-    """Two statistics of each row as a ``side`` x ``side`` grey-scale image (higher is ink).
-
-    Both are invariant to the scale of the grey levels (thresholds are relative to each
-    image's brightest pixel), so raw 0-255 pixels and [0, 1] pixels read alike:
-
-    * the share of the inked pixels (above 10% of the brightest) that are grey (below 90%):
-      the soft edges of a pen stroke against the flat, hard-edged or fully grey areas of a
-      rendered glyph, a photograph or noise;
-    * the summed absolute difference between neighbouring pixels per unit of ink: the
-      outline's length per unit of area, i.e. about twice the inverse stroke width (thin
-      font strokes, hairlines, solid shapes and textures all differ from a pen's).
-      Horizontal neighbours are taken in reading order on the flat rows (the pair across a
-      line break is counted too: cheaper, and the same for fitting and scoring).
-
-    Returns an array of shape (n_samples, 2), float64.
-    """
-    out = np.empty((len(X), 2))
-    for start in range(0, len(X), _IMAGE_BLOCK):
-        b = X[start:start + _IMAGE_BLOCK]
-        top = b.max(axis=1, keepdims=True)
-        ink = b > 0.1 * top
-        grey = np.count_nonzero(ink & (b < 0.9 * top), axis=1)
-        edges = (np.abs(b[:, 1:] - b[:, :-1]).sum(axis=1)
-                 + np.abs(b[:, side:] - b[:, :-side]).sum(axis=1))
-        rows = slice(start, start + len(b))
-        out[rows, 0] = grey / np.maximum(np.count_nonzero(ink, axis=1), 1)
-        out[rows, 1] = edges / np.maximum(b.sum(axis=1), _EPS)
-    return out
 
 
 def _normalized(H):
@@ -181,16 +141,6 @@ class NoveltyModel:
         projected on its ``max_features`` leading principal directions (uncentered, so that
         the direction view keeps its meaning): the fitted matrices and the scoring cost grow
         with the square of the width.
-    image_view : bool, default=False
-        Add the image view when :meth:`fit` is given the network's inputs as
-        ``activations["input"]`` and they are square images (``n_features`` a square):
-        a Gaussian of two statistics of each image (the share of grey pixels among the
-        inked ones, and the edge length per unit of ink). It reads how an image was
-        *prepared* (blur, resampling, stroke width) more than what it shows: it flags
-        about 40% of MNIST test digits merely re-rendered through another resampling
-        chain, and adds nothing against glyphs prepared like those digits (see
-        ``benchmarks/results/ood.json``), hence off by default. Use it to catch inputs
-        not prepared like the training images.
 
     Attributes
     ----------
@@ -204,8 +154,6 @@ class NoveltyModel:
         Number of held-out rows calibrated on.
     projection_ : ndarray of shape (n_features_, max_features) or None
         The projection of a layer wider than ``max_features``.
-    image_side_ : int or None
-        Side of the input images when the image view is used, else None.
 
     Examples
     --------
@@ -228,13 +176,12 @@ class NoveltyModel:
     reads_proba = False
 
     def __init__(self, layer="hidden_1", calibration_fraction=0.2, max_calibration=5000,
-                 max_fit=20000, max_features=64, image_view=False):
+                 max_fit=20000, max_features=64):
         self.layer = layer
         self.calibration_fraction = calibration_fraction
         self.max_calibration = max_calibration
         self.max_fit = max_fit
         self.max_features = max_features
-        self.image_view = image_view
 
     @property
     def layers(self):
@@ -262,8 +209,6 @@ class NoveltyModel:
             value = getattr(self, name)
             if not is_int(value, 2):
                 raise ValueError(f"{name} must be an int >= 2, got {value!r}.")
-        if not isinstance(self.image_view, (bool, np.bool_)):
-            raise TypeError(f"image_view must be a bool, got {self.image_view!r}.")
 
     def _features(self, activations, n_features=None):
         if not isinstance(activations, Mapping):
@@ -299,27 +244,6 @@ class NoveltyModel:
             )
         return H
 
-    def _inputs(self, activations, n_rows, required):
-        """The network's inputs, ``activations["input"]``, as float32 rows (or None)."""
-        if INPUT not in activations:
-            if required:
-                raise ValueError(
-                    f"activations has no {INPUT!r}: the model was fitted with the network's "
-                    "inputs (its image view); pass them as activations['input']."
-                )
-            return None
-        X = np.asarray(activations[INPUT])
-        if (X.ndim != 2 or not np.issubdtype(X.dtype, np.number) or X.dtype.kind == "c"
-                or len(X) != n_rows):
-            raise ValueError(
-                f"activations[{INPUT!r}] must be a real 2-D array with one row per row of the "
-                f"activations ({n_rows}), got shape {X.shape} and dtype {X.dtype}."
-            )
-        X = X.astype(np.float32, copy=False)
-        if not np.isfinite(X).all():
-            raise ValueError(f"activations[{INPUT!r}] contains NaN or infinity.")
-        return X
-
     # ------------------------------------------------------------------ fit / score
     def fit(self, activations, y, *, random_state=None):
         """Fit the class statistics on part of the rows and calibrate on the rest.
@@ -327,9 +251,7 @@ class NoveltyModel:
         Parameters
         ----------
         activations : mapping of str to ndarray of shape (n_samples, n_units)
-            The network's activations of the training rows: ``activations[layer]``, and
-            ``activations["input"]``, the network's inputs, when given (the image view,
-            fitted if they are square images and ``image_view`` is true).
+            The network's activations of the training rows: ``activations[layer]``.
         y : array-like of shape (n_samples,)
             Their labels (any values; each distinct one is a class).
         random_state : int, RandomState instance or None, default=None
@@ -341,7 +263,6 @@ class NoveltyModel:
         """
         self._check_params()
         H = self._features(activations)
-        X = self._inputs(activations, len(H), required=False)
         y = np.asarray(y)
         if y.ndim != 1 or len(y) != len(H):
             raise ValueError(
@@ -368,61 +289,26 @@ class NoveltyModel:
         self.shift_ = np.stack(shift).astype(np.float32)
         self.whiten_ = np.concatenate(whiten, axis=1).astype(np.float32)
 
-        # The image view: one Gaussian (all classes together) of two statistics of the input
-        # images, when the inputs are given and are square images.
-        self.image_side_, self.image_shift_, self.image_whiten_ = None, None, None
-        side = int(np.sqrt(X.shape[1])) if X is not None else 0
-        if self.image_view and side >= 3 and side * side == X.shape[1]:
-            stats = _image_statistics(X[rest], side)
-            shift, whiten = _class_gaussians(stats, np.zeros(len(stats)), [0])
-            self.image_side_, self.image_shift_, self.image_whiten_ = side, shift, whiten
-        # Fisher's sum with the image view (measured better on three views), else the
-        # smaller p-value (measured better on the two feature views alone)
-        self.combine_ = "sum" if self.image_side_ is not None else "min"
-
-        distances = self._distances(H[cal], None if X is None else X[cal])
+        distances = self._distances(H[cal])
         self.calibration_distances_ = np.sort(distances, axis=1)
-        # Exponential tail beyond the farthest held-out row, its scale the mean excess of the
-        # top 1% over the next row (peaks over a threshold): -log p keeps growing with the
-        # distance, so one far-out view outweighs the others in the sum.
-        # (at most n_cal - 1 rows above the threshold row: small fits calibrate on few rows)
-        k = max(1, min(max(5, n_cal // 100), n_cal - 1))
-        threshold = self.calibration_distances_[:, -k - 1 : -k] if n_cal > 1 else 0.0
-        top = self.calibration_distances_[:, -k:]
-        self.calibration_tail_scale_ = np.maximum((top - threshold).mean(axis=1), _EPS)
         self.calibration_statistic_ = np.sort(self._combine(distances))
         self.n_calibration_ = n_cal
         return self
 
-    @property
-    def _uses_image(self):
-        # absent from models pickled before the image view existed
-        return getattr(self, "image_side_", None) is not None
-
-    def _distances(self, H, X):
+    def _distances(self, H):
         if self.projection_ is not None:
             H = H @ self.projection_
-        distances = _min_distances(H, self.shift_, self.whiten_)
-        if self._uses_image:
-            z = _image_statistics(X, self.image_side_) @ self.image_whiten_ - self.image_shift_
-            distances = np.vstack([distances, (z ** 2).sum(axis=1)[None]])
-        return distances
+        return _min_distances(H, self.shift_, self.whiten_)
 
     def _combine(self, distances):
-        # Tail p-value of each view: (1 + held-out rows at least as far) / (n + 1), never 0.
-        # The statistic is -log of the smallest, or with the image view -sum of their logs
-        # (Fisher's; models pickled before the image view have no combine_: the smallest).
+        # Tail p-value of each view: (1 + held-out rows at least as far) / (n + 1), never 0;
+        # the statistic is -log of the smallest.
         n = self.calibration_distances_.shape[1]
         log_p = [
             np.log((1 + n - np.searchsorted(reference, d, side="left")) / (n + 1))
             for reference, d in zip(self.calibration_distances_, distances)
         ]
-        if getattr(self, "combine_", "min") != "sum":
-            return -np.min(log_p, axis=0)
-        for lp, reference, scale, d in zip(log_p, self.calibration_distances_,
-                                           self.calibration_tail_scale_, distances):
-            lp -= np.maximum(d - reference[-1], 0) / scale
-        return -np.sum(log_p, axis=0)
+        return -np.min(log_p, axis=0)
 
     def _check_fitted(self):
         if not hasattr(self, "calibration_statistic_"):
@@ -441,15 +327,7 @@ class NoveltyModel:
         """
         self._check_fitted()
         H = self._features(activations, self.n_features_)
-        X = None
-        if self._uses_image:
-            X = self._inputs(activations, len(H), required=True)
-            if X.shape[1] != self.image_side_ ** 2:
-                raise ValueError(
-                    f"activations[{INPUT!r}] has {X.shape[1]} columns; the model was fitted "
-                    f"on {self.image_side_ ** 2}."
-                )
-        return self._combine(self._distances(H, X))
+        return self._combine(self._distances(H))
 
     def score(self, activations):
         """Calibrated novelty: the share of held-out training rows whose statistic is lower.
@@ -457,8 +335,7 @@ class NoveltyModel:
         Parameters
         ----------
         activations : mapping of str to ndarray of shape (n_samples, n_units)
-            The network's activations of the rows to score: ``activations[layer]``, and
-            ``activations["input"]`` if the model was fitted with the image view.
+            The network's activations of the rows to score: ``activations[layer]``.
 
         Returns
         -------
@@ -607,3 +484,87 @@ class EntropyNovelty:
         if not hasattr(self, "calibration_statistic_"):
             raise NotFittedError("This EntropyNovelty is not fitted yet; call fit first.")
         return _calibrated_rank(self.calibration_statistic_, self._entropy(activations))
+
+
+class Novelty(FitStep):
+    """Novelty statistics as a fit step: fitted after every fit, read by
+    ``predict_uncertainty`` (its ``novelty``).
+
+    Always active.  The statistic follows what the network was trained to do: where a step
+    of the fit declares ``teaches_hesitation`` (outlier exposure), the entropy of the class
+    probabilities (:class:`EntropyNovelty`, measured the better reading there, see
+    ``benchmarks/results/outlier_exposure.json``); otherwise the density of the trunk's
+    features, the layer the trunk declares (:class:`NoveltyModel`).  Works on any
+    predictor.  Fitted state: ``_novelty`` (the model, or None) and ``_novelty_unavailable``
+    (why it is None).
+    """
+
+    state = ("_novelty", "_novelty_unavailable")
+
+    def after_fit(self, info):
+        """Fit the novelty statistics on the features of this call's rows.
+
+        Refitted after every fit and partial_fit: training moves the features, and
+        statistics of an earlier network would no longer describe the current one.
+        """
+        est = self.estimator
+        est._novelty, est._novelty_unavailable = None, None
+        if info.interrupted:
+            # Ctrl-C asks to stop now: no pass over up to 25,000 rows (seconds for a
+            # convolutional network) for statistics of a network trained short of its epochs
+            est._novelty_unavailable = (
+                "the last fit or partial_fit was interrupted (KeyboardInterrupt); fit again "
+                "to compute it"
+            )
+            return
+        X, y = info.X, info.y
+        predictor = est._predictor
+        if any(step.teaches_hesitation and step.active for step in info.steps):
+            novelty = EntropyNovelty()
+        elif FEATURES in predictor.outputs:
+            novelty = NoveltyModel(layer=est._feature_layer)
+        else:
+            est._novelty_unavailable = "the network has no hidden layer to read features from"
+            return
+        if len(X) < MIN_ROWS:
+            est._novelty_unavailable = (
+                f"the last fit or partial_fit saw {len(X)} samples; novelty needs at least "
+                f"{MIN_ROWS}"
+            )
+            return
+        rng = np.random.RandomState(seed_offset(info.seed, NOVELTY_SEED_OFFSET))
+        rows = np.arange(len(X))
+        if len(X) > novelty.max_rows:  # the model uses no more: a cheaper forward pass
+            rows = np.sort(rng.choice(len(X), novelty.max_rows, replace=False))
+        est._novelty = novelty.fit(self._activations(novelty, X[rows]), y[rows],
+                                   random_state=rng)
+
+    def _activations(self, novelty, X):
+        """What ``novelty`` reads of rows X, from the estimator's predictor."""
+        if novelty.reads_proba:
+            log_proba = self.estimator._predictor.run(X, (LOG_PROBA,))[LOG_PROBA]
+            return {PROBA: floored_exp(log_proba, np.float64)}
+        features = self.estimator._predictor.run(X, (FEATURES,))[FEATURES]
+        return {name: features for name in novelty.layers}
+
+    def uncertainty_outputs(self):
+        novelty = self.estimator.__dict__.get("_novelty")
+        if novelty is None or novelty.reads_proba:
+            return ()
+        return (FEATURES,)
+
+    def uncertainty(self, outputs):
+        est = self.estimator
+        novelty = est.__dict__.get("_novelty")
+        if novelty is None:
+            reason = est.__dict__.get("_novelty_unavailable") or (
+                "the model was saved by a version of skmnist without novelty statistics "
+                "(0.1); refit it"
+            )
+            warnings.warn(f"novelty is unavailable: {reason}.", UserWarning, stacklevel=4)
+            return {}
+        if novelty.reads_proba:
+            activations = {PROBA: floored_exp(outputs[LOG_PROBA], np.float64)}
+        else:
+            activations = {name: outputs[FEATURES] for name in novelty.layers}
+        return {"novelty": novelty.score(activations)}

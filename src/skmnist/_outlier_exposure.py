@@ -13,7 +13,13 @@ mirror images and quarter turns of the digits that are not symmetric, overlays o
 of different classes, quadrant jigsaws and zoomed-in crops (a piece of stroke the size of a
 digit).  Nothing else is downloaded or rendered.  A pool half the size of the training rows
 is drawn once per ``fit``/``partial_fit`` call and joins the shuffled rows with the label
-``n_classes``, which :class:`OutlierExposureLoss` reads.
+``n_classes``, which the loss (:class:`skmnist._outlier_exposure_loss.OutlierExposureLoss`)
+reads.  The loss turns the head's outputs into class probabilities with the head's own
+``log_proba`` (any :class:`skmnist.Head`), so every head gets outlier exposure.
+
+:class:`OutlierExposure` is the fit step that plugs it into every network (see
+:mod:`skmnist._fit_steps`), selected by the ``outlier_exposure`` parameter alone.  This
+module imports no TensorFlow.
 
 Measured on full MNIST (``benchmarks/bench_outlier_exposure.py``, ``random_state=0``, both
 with ``augmentation="standard"``): the entropy of ``predict_proba`` then separates every
@@ -25,9 +31,13 @@ like the benchmark's glyphs), whose accuracy fell from 97% to 66-70%.  With it, 
 those digits are flagged, against 1% of MNIST test.
 """
 
-import numpy as np
+from numbers import Real
 
-from ._tf import keras, tf
+import numpy as np
+from sklearn.utils._param_validation import Interval
+
+from ._fit_steps import FitStep
+from ._seeding import OUTLIER_SEED_OFFSET, seed_offset
 
 #: Outlier rows drawn per training row.
 POOL_SHARE = 0.5
@@ -207,82 +217,60 @@ def with_outliers(X, y, sample_weight, image_shape, classes, seed):
     return X, y, sample_weight
 
 
-def _softmax_log_proba(outputs, config):
-    return tf.nn.log_softmax(outputs, axis=-1)
-
-
-def _mixture_log_proba(outputs, config):
-    from ._mixture import class_log_proba, split_head
-
-    params = split_head(outputs, config["n_components"], config["sigma_floor"])
-    return class_log_proba(*params, config["n_classes"])
-
-
-# head kind -> TensorFlow function (outputs, config) -> class log-probabilities
-_HEADS = {"softmax": _softmax_log_proba, "mixture": _mixture_log_proba}
-
-
-@keras.saving.register_keras_serializable(package="skmnist")
-class OutlierExposureLoss(keras.losses.Loss):
-    """A head's own loss on labelled rows, cross-entropy to uniform on outlier rows.
-
-    Rows labelled ``n_classes`` are outliers.  With ``weight_in = 1 + s`` and
-    ``weight_out = lambda (1 + s) / s`` (``s`` outliers per training row), the batch mean is
-    ``E_training[base] + lambda E_outliers[-mean_k log p_k]`` whatever the mix of the batch.
-
-    Parameters
-    ----------
-    base : keras.losses.Loss or dict
-        The head's loss (or its serialized config).
-    n_classes : int
-        Number of classes.
-    weight_in, weight_out : float
-        Weights of the two kinds of rows.
-    head : {"softmax", "mixture"}
-        How the outputs become class log-probabilities.
-    head_config : dict, default=None
-        What ``head`` needs (the mixture's ``n_components`` and ``sigma_floor``).
-    name : str, default="outlier_exposure"
-    **kwargs
-        Passed to :class:`keras.losses.Loss`.
-    """
-
-    def __init__(self, base, n_classes, weight_in, weight_out, head, head_config=None,
-                 name="outlier_exposure", **kwargs):
-        super().__init__(name=name, **kwargs)
-        if isinstance(base, dict):
-            base = keras.losses.deserialize(base)
-        self.base = base
-        self.n_classes = int(n_classes)
-        self.weight_in, self.weight_out = float(weight_in), float(weight_out)
-        self.head = head
-        self.head_config = dict(head_config or {}, n_classes=self.n_classes)
-
-    def call(self, y_true, y_pred):
-        labels = tf.cast(tf.reshape(y_true, [-1]), tf.int32)
-        outlier = labels >= self.n_classes
-        # the head's loss on a valid label (discarded for outliers), so no NaN reaches where()
-        inlier_loss = self.base.call(tf.minimum(labels, self.n_classes - 1), y_pred)
-        log_proba = _HEADS[self.head](y_pred, self.head_config)
-        to_uniform = -tf.reduce_mean(log_proba, axis=-1)
-        return tf.where(outlier, self.weight_out * to_uniform,
-                        self.weight_in * tf.reshape(inlier_loss, [-1]))
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            base=keras.losses.serialize(self.base), n_classes=self.n_classes,
-            weight_in=self.weight_in, weight_out=self.weight_out, head=self.head,
-            head_config={k: v for k, v in self.head_config.items() if k != "n_classes"},
-        )
-        return config
-
-
 def loss_weights(weight):
-    """``(weight_in, weight_out)`` of :class:`OutlierExposureLoss` for lambda ``weight``."""
+    """``(weight_in, weight_out)`` of the outlier-exposure loss for lambda ``weight``."""
     return 1 + POOL_SHARE, weight * (1 + POOL_SHARE) / POOL_SHARE
 
 
-def outlier_exposure_loss(base, n_classes, weight, head, head_config=None):
-    """Wrap the head's loss ``base`` for outlier exposure of weight ``weight`` (lambda)."""
-    return OutlierExposureLoss(base, n_classes, *loss_weights(weight), head, head_config)
+class OutlierExposure(FitStep):
+    """Outlier exposure as a fit step: outlier rows in the training data, the loss wrapped.
+
+    Active when the estimator's ``outlier_exposure`` (lambda) is not None.  It teaches the
+    network to hesitate on non-digits (``teaches_hesitation``), which the novelty step reads.
+    """
+
+    teaches_hesitation = True
+    parameter_constraints = {
+        "outlier_exposure": [Interval(Real, 0, None, closed="neither"), None],
+    }
+
+    @property
+    def weight(self):
+        return getattr(self.estimator, "outlier_exposure", None)
+
+    @property
+    def active(self):
+        return self.weight is not None
+
+    def training_data(self, X, y, sample_weight, seed):
+        # a pool of non-digits made from this call's training images, labelled n_classes;
+        # the later steps (novelty) still see the digits only
+        if not self.active:
+            return X, y, sample_weight
+        est = self.estimator
+        if est.image_shape is None:
+            raise ValueError(
+                "outlier_exposure makes its outliers from images: set image_shape (e.g. "
+                "(28, 28)) rather than None."
+            )
+        return with_outliers(
+            X, y, sample_weight, est._image_shape(X.shape[1]), est.classes_,
+            seed_offset(seed, OUTLIER_SEED_OFFSET),
+        )
+
+    def wrap_loss(self, loss, head, n_classes):
+        if not self.active:
+            return loss
+        from ._outlier_exposure_loss import OutlierExposureLoss
+
+        return OutlierExposureLoss(loss, n_classes, *loss_weights(self.weight), head)
+
+    def loss_is_current(self, loss):
+        compiled = getattr(loss, "weight_out", None)  # None for the head's own loss
+        wanted = loss_weights(self.weight)[1] if self.active else None
+        if (compiled is None) != (wanted is None):
+            return False
+        return wanted is None or bool(np.isclose(compiled, wanted))
+
+    def register_keras_objects(self):
+        from . import _outlier_exposure_loss  # noqa: F401  (registers the loss)

@@ -1,4 +1,9 @@
-"""The prediction runner: compiled functions of a fitted model, run in padded row blocks.
+"""The TensorFlow predictor: compiled functions of a fitted model, run in padded row blocks.
+
+:class:`PredictionRunner` implements :class:`skmnist._predictor.Predictor` (see that module
+for the interface); it serves heads without a NumPy counterpart and layers the NumPy network
+does not know.
+
 
 ``keras.Model.predict`` builds a ``tf.data`` pipeline on every call, which dominates the time
 of small predictions.  :class:`PredictionRunner` traces one ``tf.function`` per output with a
@@ -10,6 +15,7 @@ sample's result does not depend on the batch it is in.
 import numpy as np
 
 from ._memory import is_aligned
+from ._predictor import FEATURES, HEAD, LOG_PROBA, PROBA, Predictor, check_finite
 from ._tf import tf
 
 # Rows per call of a compiled function: bounds the activations held at once (65,536 x 400
@@ -43,42 +49,78 @@ def as_tensor(X):
     return tf.constant(X)
 
 
-class PredictionRunner:
-    """Compiled ``outputs`` (raw head) and ``log_proba`` functions of one fitted model.
+class PredictionRunner(Predictor):
+    """The TensorFlow :class:`~skmnist._predictor.Predictor`: compiled functions of a fitted
+    Keras model (any head, any layer).
 
-    Made once per fitted model (at the end of fit and on unpickling), so prediction never
-    changes the estimator's ``__dict__``.
+    One ``tf.function`` per set of requested outputs, traced once with a
+    ``[None, n_features]`` signature (every batch size, no retracing).  Made once per fitted
+    model (at the end of fit and on unpickling), so prediction never changes the
+    estimator's ``__dict__``.
 
     Parameters
     ----------
     model : keras.Model
         The fitted network.
-    n_features : int
-        Width of its input.
-    log_proba : callable
-        ``log_proba(outputs) -> tensor``: class log-probabilities from the head's outputs.
+    head : skmnist.Head
+        Its head (``log_proba`` turns the outputs into class log-probabilities).
+    n_features, n_classes : int
+    feature_layer : str or None
+        The layer whose output is ``"features"`` (None: no ``"features"`` output).
     """
 
-    def __init__(self, model, n_features, log_proba):
-        signature = [tf.TensorSpec([None, n_features], tf.float32)]
+    backend = "tensorflow"
 
-        def outputs(x):
-            return model(x, training=False)
+    def __init__(self, model, head, n_features, n_classes, feature_layer=None):
+        self.model, self.head = model, head
+        self.n_features, self.n_classes = int(n_features), int(n_classes)
+        self.feature_layer = feature_layer
+        names = {HEAD, LOG_PROBA, PROBA}
+        if feature_layer is not None and any(
+            layer.name == feature_layer for layer in model.layers
+        ):
+            names.add(FEATURES)
+        self.outputs = frozenset(names)
+        self.functions = {}
 
-        def class_log_proba(x):
-            return log_proba(model(x, training=False))
+    def _function(self, names):
+        """The compiled function computing ``names`` (``"proba"`` is derived in NumPy)."""
+        if names not in self.functions:
+            model, head, n_classes = self.model, self.head, self.n_classes
+            if FEATURES in names:
+                from ._tf import keras
 
-        self.functions = {
-            name: tf.function(fn, input_signature=signature)
-            for name, fn in [("outputs", outputs), ("log_proba", class_log_proba)]
-        }
+                network = keras.Model(
+                    model.inputs,
+                    [model.outputs[0], model.get_layer(self.feature_layer).output],
+                )
+            else:
+                network = None
 
-    def tracing_count(self, name):
-        """How often the function ``name`` was traced (1 after any number of calls)."""
-        return self.functions[name].experimental_get_tracing_count()
+            def compute(x):
+                if network is not None:
+                    outputs, features = network(x, training=False)
+                else:
+                    outputs, features = model(x, training=False), None
+                result = {}
+                if HEAD in names:
+                    result[HEAD] = outputs
+                if LOG_PROBA in names:
+                    result[LOG_PROBA] = head.log_proba(outputs, n_classes)
+                if FEATURES in names:
+                    result[FEATURES] = features
+                return result
 
-    def run(self, name, X):
-        """Run the compiled function ``name`` over validated float32 ``X``, in padded chunks.
+            signature = [tf.TensorSpec([None, self.n_features], tf.float32)]
+            self.functions[names] = tf.function(compute, input_signature=signature)
+        return self.functions[names]
+
+    def tracing_count(self, names=(LOG_PROBA,)):
+        """How often the function of ``names`` was traced (1 after any number of calls)."""
+        return self._function(tuple(sorted(names))).experimental_get_tracing_count()
+
+    def run(self, X, outputs=(PROBA,)):
+        """Run the compiled function over validated float32 ``X``, in padded chunks.
 
         TensorFlow's vectorized kernels treat the last elements of a buffer (the part that
         does not fill a SIMD register) and single-row matrix products on other code paths,
@@ -87,15 +129,25 @@ class PredictionRunner:
         which other samples share its batch (the same probabilities alone, in a batch, or
         reordered).  Only the short remainder is copied for padding.
         """
-        fn = self.functions[name]
+        self._check_names(outputs)
+        names = {LOG_PROBA if name == PROBA else name for name in outputs} | {HEAD}
+        fn = self._function(tuple(sorted(names)))
         n = len(X)
         whole = n - n % ROW_BLOCK
         parts = []
         for start in range(0, whole, _PREDICT_CHUNK):
             stop = min(start + _PREDICT_CHUNK, whole)
-            parts.append(fn(as_tensor(X[start:stop])).numpy())
+            parts.append(fn(as_tensor(X[start:stop])))
         if n % ROW_BLOCK or n == 0:
             tail = np.zeros((ROW_BLOCK, X.shape[1]), dtype=np.float32)
             tail[: n % ROW_BLOCK] = X[whole:]
-            parts.append(fn(tf.constant(tail)).numpy()[: n % ROW_BLOCK])
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+            parts.append({k: v[: n % ROW_BLOCK] for k, v in fn(tf.constant(tail)).items()})
+        result = {
+            name: np.concatenate([part[name].numpy() for part in parts])
+            if len(parts) > 1 else parts[0][name].numpy()
+            for name in names
+        }
+        check_finite(result[HEAD])
+        if FEATURES in result:
+            result[FEATURES] = result[FEATURES].reshape(n, -1)
+        return self.finish(result, outputs)

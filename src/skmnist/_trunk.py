@@ -4,6 +4,10 @@ With ``conv_filters=()`` (the default) the trunk is the classic fully connected 
 (784-400-20 for MNIST); with e.g. ``conv_filters=(32, 64)`` the flat pixels are reshaped to
 the image, pass ``Conv2D(32) -> MaxPool -> Conv2D(64) -> MaxPool``, are flattened and then go
 through the same Dense layers.
+
+The tensor a trunk returns is the network's *feature layer*: the estimator records the layer
+that computes it (``_feature_layer``, looking through dropout), and novelty reads that layer,
+whatever it is named (``BaseKerasClassifier.build_trunk``).
 """
 
 from ._seeding import CONV_SEED_OFFSET, DROPOUT_SEED_OFFSET, HIDDEN_SEED_OFFSET, seed_offset

@@ -1,9 +1,9 @@
-"""FCNClassifier: the shared trunk with a softmax head (and the network's Keras builder)."""
-
-import numpy as np
+"""FCNClassifier: the shared trunk with a softmax head (:class:`skmnist.heads.SoftmaxHead`),
+and the network's Keras builder."""
 
 from ._base import BaseKerasClassifier
 from ._parameters import SHARED_PARAMETERS
+from .heads import SoftmaxHead
 
 # Keras is imported inside the functions that build or train the network: prediction runs
 # on the NumPy copy of the fitted network and never imports TensorFlow.
@@ -91,19 +91,8 @@ def make_fcn_model(
 
     inputs = keras.Input(shape=(int(n_features_in),), dtype="float32", name="pixels")
     x = make_dense_trunk(inputs, hidden_layer_sizes, activation, l2, dropout, seed)
-    outputs = _softmax_head(x, int(n_classes), seed, output)
+    outputs = SoftmaxHead().build(x, int(n_classes), seed, output=output)
     return keras.Model(inputs, outputs, name="fcn")
-
-
-def _softmax_head(x, n_classes, seed, output="logits"):
-    from ._tf import keras
-
-    return keras.layers.Dense(
-        n_classes,
-        activation="softmax" if output == "softmax" else None,
-        kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
-        name="logits" if output == "logits" else "proba",
-    )(x)
 
 
 class FCNClassifier(BaseKerasClassifier):
@@ -268,95 +257,4 @@ class FCNClassifier(BaseKerasClassifier):
     True
     """
 
-    def build_head(self, x, n_classes, seed):
-        """Return the logits: a ``Dense(n_classes)`` layer on the trunk's output.
-
-        Parameters
-        ----------
-        x : keras tensor
-            Output of :meth:`build_trunk`.
-        n_classes : int
-            Number of classes.
-        seed : int or None
-            Seed of the layer's kernel initializer.
-
-        Returns
-        -------
-        keras tensor of shape (None, n_classes)
-            The logits (no softmax: the loss and :meth:`head_log_proba` apply it).
-        """
-        return _softmax_head(x, n_classes, seed, output="logits")
-
-    def make_loss(self, n_classes):
-        """Return the cross-entropy of the logits.
-
-        Parameters
-        ----------
-        n_classes : int
-            Number of classes.
-
-        Returns
-        -------
-        keras.losses.SparseCategoricalCrossentropy
-            With ``from_logits=True``.
-        """
-        from ._tf import keras
-
-        return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-
-    def make_metrics(self, n_classes):
-        """Return the training accuracy, recorded as ``history_["accuracy"]``.
-
-        Parameters
-        ----------
-        n_classes : int
-            Number of classes.
-
-        Returns
-        -------
-        list of keras.metrics.Metric
-            ``[SparseCategoricalAccuracy(name="accuracy")]``.
-        """
-        from ._tf import keras
-
-        return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
-
-    def head_log_proba(self, outputs, n_classes):
-        """Return the class log-probabilities: ``log_softmax`` of the logits.
-
-        Parameters
-        ----------
-        outputs : tf.Tensor of shape (n_samples, n_classes)
-            The logits.
-        n_classes : int
-            Number of classes.
-
-        Returns
-        -------
-        tf.Tensor of shape (n_samples, n_classes)
-            Class log-probabilities.
-        """
-        from ._tf import tf
-
-        return tf.nn.log_softmax(outputs, axis=-1)
-
-    def _outlier_exposure_head(self):
-        return "softmax", {}
-
-    def head_log_proba_numpy(self, outputs, n_classes):
-        """Return the class log-probabilities with NumPy: ``log_softmax`` of the logits.
-
-        Parameters
-        ----------
-        outputs : ndarray of shape (n_samples, n_classes), float32
-            The logits.
-        n_classes : int
-            Number of classes.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes), float32
-            Class log-probabilities.
-        """
-        shifted = outputs - outputs.max(axis=1, keepdims=True)
-        return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    head_class = SoftmaxHead

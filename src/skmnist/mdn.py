@@ -2,26 +2,20 @@
 
 from numbers import Integral, Real
 
-import numpy as np
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseKerasClassifier
-from ._mixture_numpy import (
-    class_log_proba_from_outputs,
-    class_proba_from_outputs,
-    mixture_from_outputs,
-    mixture_moments,
-    sample_mixture,
-)
+from ._mixture_numpy import mixture_from_outputs, sample_mixture
 from ._parameters import MDN_PARAMETERS
+from ._predictor import HEAD
+from .heads import MixtureHead
 
-# The head's Keras side (layer, losses, metric: skmnist._mixture) is imported by the methods
-# that build and train it; prediction uses the NumPy side and never imports TensorFlow.
+# The head is skmnist.heads.MixtureHead: its Keras side (layer, losses, metric:
+# skmnist._mixture) is imported when a network is built or loaded; prediction uses its NumPy
+# side and never imports TensorFlow.
 
 __all__ = ["MDNClassifier", "keras_custom_objects"]
-
-_TINY32 = np.finfo(np.float32).tiny
 
 
 def keras_custom_objects():
@@ -138,6 +132,7 @@ verbose, callbacks, steps_per_execution, jit_compile, strategy
     ['aleatoric_variance', 'entropy']
     """
 
+    head_class = MixtureHead
     _head_parameters = MDN_PARAMETERS
 
     _parameter_constraints: dict = {
@@ -146,132 +141,6 @@ verbose, callbacks, steps_per_execution, jit_compile, strategy
         "sigma_floor": [Interval(Real, 0, None, closed="neither")],
         "objective": [StrOptions({"discretized", "density"})],
     }
-
-    # ------------------------------------------------------------------ what differs
-    def build_head(self, x, n_classes, seed):
-        """Return the mixture head: ``Dense(3 * n_components)`` on the trunk's output.
-
-        Parameters
-        ----------
-        x : keras tensor
-            Output of :meth:`build_trunk`.
-        n_classes : int
-            Number of classes (the initial means spread over ``0 .. n_classes - 1``).
-        seed : int or None
-            Seed of the layer's kernel initializer.
-
-        Returns
-        -------
-        keras tensor of shape (None, 3 * n_components)
-            ``[mixing logits | means | raw scales]``.
-        """
-        from ._mixture import build_mixture_head
-
-        # The zero kernel of the means and the narrow initial scale (each component starts
-        # as its own class bin) serve the discretized likelihood; the density objective,
-        # which has no bins and regresses the label with the means, keeps the random kernel
-        # and the scale it trains from (it failed to train from the narrow one).
-        return build_mixture_head(
-            x, self.n_components, n_classes, self.sigma_floor, seed, objective=self.objective
-        )
-
-    def make_loss(self, n_classes):
-        """Return the loss of ``objective``: the label's bin mass or its density.
-
-        Parameters
-        ----------
-        n_classes : int
-            Number of classes.
-
-        Returns
-        -------
-        keras.losses.Loss
-            ``DiscretizedMixtureNLL`` (``objective="discretized"``) or
-            ``MixtureDensityNLL`` (``objective="density"``).
-        """
-        from ._mixture import DiscretizedMixtureNLL, MixtureDensityNLL
-
-        if self.objective == "density":
-            return MixtureDensityNLL(self.n_components, self.sigma_floor)
-        return DiscretizedMixtureNLL(self.n_components, n_classes, self.sigma_floor)
-
-    def make_metrics(self, n_classes):
-        """Return the training accuracy of the mixture's most probable bin.
-
-        Parameters
-        ----------
-        n_classes : int
-            Number of classes.
-
-        Returns
-        -------
-        list of keras.metrics.Metric
-            ``[MixtureAccuracy]``, recorded as ``history_["accuracy"]``.
-        """
-        from ._mixture import MixtureAccuracy
-
-        return [MixtureAccuracy(self.n_components, n_classes, self.sigma_floor)]
-
-    def head_log_proba(self, outputs, n_classes):
-        """Return the class log-probabilities: the log of the mixture's mass on each bin.
-
-        Parameters
-        ----------
-        outputs : tf.Tensor of shape (n_samples, 3 * n_components)
-            The raw head outputs.
-        n_classes : int
-            Number of classes.
-
-        Returns
-        -------
-        tf.Tensor of shape (n_samples, n_classes)
-            Class log-probabilities.
-        """
-        from ._mixture import class_log_proba as tf_class_log_proba
-        from ._mixture import split_head
-
-        log_weights, means, scales = split_head(outputs, self.n_components, self.sigma_floor)
-        return tf_class_log_proba(log_weights, means, scales, n_classes)
-
-    def head_log_proba_numpy(self, outputs, n_classes):
-        """Return the class log-probabilities with NumPy.
-
-        Parameters
-        ----------
-        outputs : ndarray of shape (n_samples, 3 * n_components), float32
-            The raw head outputs.
-        n_classes : int
-            Number of classes.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-            Class log-probabilities: the log of the mixture's mass on each bin.
-        """
-        return class_log_proba_from_outputs(outputs, self.n_components, self.sigma_floor,
-                                            n_classes)
-
-    def head_proba_numpy(self, outputs, n_classes):
-        """Return the class probabilities with NumPy: the mixture's mass on each bin.
-
-        The masses themselves, floored at float32's smallest normal number (as
-        ``predict_log_proba`` floors their log), without a ``log`` and ``exp`` between.
-
-        Parameters
-        ----------
-        outputs : ndarray of shape (n_samples, 3 * n_components), float32
-            The raw head outputs.
-        n_classes : int
-            Number of classes.
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes), float32
-            Class probabilities.
-        """
-        proba = class_proba_from_outputs(outputs, self.n_components, self.sigma_floor,
-                                         n_classes)
-        return np.maximum(proba, _TINY32, out=proba)
 
     # ------------------------------------------------------------------ mixture outputs
     def mixture_params(self, X):
@@ -294,7 +163,8 @@ verbose, callbacks, steps_per_execution, jit_compile, strategy
         # From the raw head outputs (computed in padded blocks, so independent of the batch)
         # in float64: the same transforms as split_head, without float32 rounding taking a
         # scale below sigma_floor.
-        p = mixture_from_outputs(self._run("outputs", X), self.n_components, self.sigma_floor)
+        outputs = self._predict(X, (HEAD,))[HEAD]
+        p = mixture_from_outputs(outputs, self.n_components, self.sigma_floor)
         return Bunch(weights=p.weights, means=p.means, scales=p.scales)
 
     def sample_values(self, X, n_draws=1, random_state=None):
@@ -345,13 +215,3 @@ verbose, callbacks, steps_per_execution, jit_compile, strategy
             - ``total_variance``: their sum, the mixture's variance.
         """
         return super().predict_uncertainty(X)
-
-    def _outlier_exposure_head(self):
-        return "mixture", {"n_components": self.n_components, "sigma_floor": self.sigma_floor}
-
-    def _register_keras_objects(self):
-        from . import _mixture  # noqa: F401  (registers the losses and the metric)
-
-    def _head_uncertainty(self, outputs):
-        p = mixture_from_outputs(outputs, self.n_components, self.sigma_floor)
-        return mixture_moments(p.weights, p.means, p.scales)

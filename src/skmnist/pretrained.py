@@ -139,6 +139,7 @@ def _build(data):
         _network=_floats(state["network"], np.float32), _novelty=state["novelty"],
         _novelty_unavailable=None, _fit_max=state["fit_max"],
     )
+    network._make_predictor(refresh=False)
     scaler = PixelScaler(**state["scaler"])
     scaler.n_features_in_, scaler.image_shape_ = 784, None
     return make_digit_pipeline(DigitNormalizer(**state["normalizer"]), scaler, network)
