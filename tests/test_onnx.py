@@ -72,7 +72,7 @@ def test_probabilities_equal_predict_proba(fitted, data, case, tmp_path):
     assert agreement(predictor, estimator, data[2]) < 1e-6
     # one row, as a server predicts
     assert agreement(predictor, estimator, data[2][:1]) < 1e-6
-    head = "mixture" if isinstance(estimator, MDNClassifier) else "softmax"
+    head = "MixtureHead" if isinstance(estimator, MDNClassifier) else "SoftmaxHead"
     assert predictor.metadata["head"] == head
 
 
@@ -127,7 +127,7 @@ def test_metadata_round_trip(fitted, tmp_path):
     props = {p.key: p.value for p in onnx.load(path).metadata_props}
     assert json.loads(props["classes"]) == estimator.classes_.tolist()
     assert props["skmnist_version"] == skmnist.__version__
-    assert props["estimator"] == "MDNClassifier" and props["head"] == "mixture"
+    assert props["estimator"] == "MDNClassifier" and props["head"] == "MixtureHead"
     assert props["n_features_in"] == "784"
     assert json.loads(props["outputs"]) == ["probabilities", "log_probabilities"]
     predictor = OnnxPredictor(path)

@@ -3,7 +3,8 @@
 ``TemperatureHead`` (a softmax over logits divided by a temperature) uses nothing of skmnist
 but ``skmnist.Head`` and ``skmnist.BaseKerasClassifier`` (and Keras, imported where the
 network is built, so that its module imports without TensorFlow).  It must get: outlier
-exposure, novelty, NumPy prediction without TensorFlow, skops and joblib persistence, and
+exposure, novelty, NumPy prediction without TensorFlow, ONNX export, skops and joblib
+persistence, and
 scikit-learn's whole estimator contract.  ``docs/user_guide/extending.md`` shows the same
 head.
 """
@@ -57,6 +58,14 @@ class TemperatureHead(Head):
     def log_proba_numpy(self, outputs, n_classes):
         shifted = outputs - outputs.max(axis=1, keepdims=True)
         return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+    def onnx(self, graph, outputs, n_classes):
+        # for skmnist.export_onnx: the same log-softmax as ONNX nodes, floored where
+        # predict_log_proba floors (the log of float32's smallest normal number)
+        floor = np.log(np.finfo(np.float32).tiny)
+        log_proba = graph.op("LogSoftmax", outputs, axis=1)
+        log_proba = graph.op("Max", log_proba, graph.const(floor, "log_floor"))
+        return graph.op("Exp", log_proba), log_proba
 
 
 class TemperatureClassifier(BaseKerasClassifier):
@@ -147,6 +156,35 @@ def test_loads_and_predicts_without_tensorflow(fitted, digits, tmp_path, run_pyt
     assert_array_equal(np.load(tmp_path / "proba.npy"), fitted.predict_proba(X_test))
     assert_array_equal(np.load(tmp_path / "novelty.npy"),
                        fitted.predict_uncertainty(X_test)["novelty"])
+
+
+def test_exports_to_onnx(fitted, digits, tmp_path):
+    pytest.importorskip("onnxruntime", reason="the test extra installs onnxruntime")
+    from skmnist import OnnxPredictor, export_onnx
+
+    _, _, X_test, _ = digits
+    export_onnx(fitted, tmp_path / "tempered.onnx")
+    onnx_model = OnnxPredictor(tmp_path / "tempered.onnx")
+    assert onnx_model.metadata["head"] == "TemperatureHead"
+    assert_allclose(onnx_model.predict_proba(X_test), fitted.predict_proba(X_test),
+                    rtol=0, atol=1e-6)
+    assert_array_equal(onnx_model.predict(X_test), fitted.predict(X_test))
+
+
+def test_a_head_without_an_onnx_part_is_refused_by_name(digits, tmp_path):
+    from skmnist import export_onnx
+
+    class NoOnnxHead(TemperatureHead):
+        onnx = Head.onnx  # as a head that never wrote one
+
+    class NoOnnxClassifier(BaseKerasClassifier):
+        head_class = NoOnnxHead
+
+    X, y, _, _ = digits
+    clf = NoOnnxClassifier((8,), epochs=1, random_state=0).fit(X[:200], y[:200])
+    with pytest.raises(TypeError, match="NoOnnxHead has no ONNX counterpart"):
+        export_onnx(clf, tmp_path / "none.onnx")
+    assert not (tmp_path / "none.onnx").exists()
 
 
 def test_probabilities_are_the_tempered_softmax(fitted, digits):

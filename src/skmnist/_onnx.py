@@ -14,17 +14,22 @@ The exported model
   the order of ``classes_``, floored as ``predict_proba`` / ``predict_log_proba`` floor them
   (at float32's smallest normal number).
 * Metadata (``metadata_props``): ``classes`` (JSON list), ``skmnist_version``, ``estimator``
-  (the network's class name), ``head`` (``softmax`` or ``mixture``), ``steps`` (JSON list of
-  the exported steps' class names), ``n_features_in``, ``outputs``.
+  (the network's class name), ``head`` (the head's class name, e.g. ``SoftmaxHead``),
+  ``steps`` (JSON list of the exported steps' class names), ``n_features_in``, ``outputs``.
 
 Layouts: Keras convolutions are channels-last (NHWC), ONNX's are channels-first (NCHW).  The
 graph transposes once where the flat pixels are reshaped into an image, runs its convolutions
 and poolings in NCHW, and transposes back to NHWC before flattening, so that the flattened
 features are in the order Keras' ``Flatten`` (and the following Dense kernel) expects.
 
-Two places read the estimator and move at the merge with the head objects / ``Predictor``
-interface: :func:`_network_layers` (the trunk's layers) and :func:`_head_onnx` (which head's
-ONNX part to build).
+The head writes its own part (:meth:`skmnist.Head.onnx`, given the graph builder below and the
+name of the head's raw outputs); the trunk's layers are read in one place,
+:func:`_network_layers`.
+
+The graph builder a head receives has three methods: ``op(op_type, *inputs, hint=None,
+**attributes)`` adds one ONNX node and returns its output's name, ``const(value, hint)`` adds
+a float32 constant and ``ints(values, hint)`` an int64 one (shapes, axes, slice bounds), each
+returning its name.
 """
 
 import json
@@ -216,19 +221,16 @@ def _padding(padding, size, window, stride):
 
 
 # ------------------------------------------------------------------ heads
-def _softmax_head_onnx(g, outputs, n_classes, estimator):
-    """The softmax head: ``log_softmax`` of the logits, floored; probabilities its ``exp``.
-
-    As ``FCNClassifier.head_log_proba_numpy`` and ``BaseKerasClassifier.head_proba_numpy``:
-    ``predict_log_proba`` floors at ``log(tiny)``, ``predict_proba`` is its ``exp``.
-    (Moves to the softmax head object at the merge.)
-    """
+def softmax_onnx(g, outputs):
+    """:class:`~skmnist.heads.SoftmaxHead`'s :meth:`~skmnist.Head.onnx`: ``log_softmax`` of
+    the logits, floored; probabilities its ``exp`` (as ``predict_log_proba`` floors at
+    ``log(tiny)`` and ``predict_proba`` is its ``exp``)."""
     log_proba = g.op("LogSoftmax", outputs, hint="log_softmax", axis=1)
     log_proba = g.op("Max", log_proba, g.const(_LOG_TINY, "log_tiny"), hint="log_proba")
     return g.op("Exp", log_proba, hint="proba"), log_proba
 
 
-def _mixture_head_onnx(g, outputs, n_classes, estimator):
+def mixture_onnx(g, outputs, n_classes, n_components, sigma_floor):
     """The mixture head: the mixture's mass on every class bin, through ``Erf``.
 
     As ``skmnist._mixture_numpy.class_proba_from_outputs``: outputs ``[K mixing logits | K
@@ -236,11 +238,10 @@ def _mixture_head_onnx(g, outputs, n_classes, estimator):
     sigma_floor``, each component's mass on the bins between the edges ``-inf, 0.5, 1.5,
     ..., n_classes - 1.5, +inf`` as differences of its CDF ``(1 + erf(z / sqrt(2))) / 2``,
     summed with the weights and normalized; floored at float32's smallest normal number
-    (``predict_proba``), and their log (``predict_log_proba``).
-    (Reads ``n_components`` and ``sigma_floor``; moves to the mixture head object at the
-    merge.)
+    (``predict_proba``), and their log (``predict_log_proba``): what
+    :class:`~skmnist.heads.MixtureHead`'s :meth:`~skmnist.Head.onnx` builds.
     """
-    k, floor = int(estimator.n_components), float(estimator.sigma_floor)
+    k, floor = int(n_components), float(sigma_floor)
     axis1 = g.ints([1], "axis_1")
 
     def part(i, hint):
@@ -283,24 +284,14 @@ def _mixture_head_onnx(g, outputs, n_classes, estimator):
 
 
 def _head_onnx(estimator):
-    """The ONNX part of ``estimator``'s head: ``(head name, builder)``.
-
-    The one dispatch on the head.  At the merge with the head objects this moves into them
-    (e.g. ``estimator.head_.to_onnx(graph, outputs, n_classes)``): chosen here by the class
-    whose NumPy head transform the estimator uses.
-    """
-    from .fcn import FCNClassifier
-    from .mdn import MDNClassifier
-
-    transform = getattr(type(estimator), "head_log_proba_numpy", None)
-    if transform is FCNClassifier.head_log_proba_numpy:
-        return "softmax", _softmax_head_onnx
-    if transform is MDNClassifier.head_log_proba_numpy:
-        return "mixture", _mixture_head_onnx
-    raise TypeError(
-        f"{type(estimator).__name__} has a head that cannot be exported to ONNX: export_onnx "
-        "exports the heads of FCNClassifier (softmax) and MDNClassifier (mixture)."
-    )
+    """The estimator's head (a :class:`~skmnist.Head`), refused unless it writes ONNX."""
+    head = estimator.make_head()
+    if not head.has_onnx:
+        raise TypeError(
+            f"{type(estimator).__name__}'s head {type(head).__name__} has no ONNX counterpart "
+            "(Head.onnx): it cannot be exported to ONNX."
+        )
+    return head
 
 
 def _network_layers(estimator):
@@ -363,7 +354,7 @@ def _build(model, opset):
     onnx = _onnx()
     scalers, network = _steps(model)
     check_is_fitted(network)
-    head, head_onnx = _head_onnx(network)
+    head = _head_onnx(network)
     layers = _network_layers(network)
     classes = np.asarray(network.classes_)
     n_features = int(network.n_features_in_)
@@ -381,7 +372,7 @@ def _build(model, opset):
     for name, layer in layers:
         t = _layer_onnx(g, t, name, layer)
     outputs = _keras_layout(g, t).name
-    proba, log_proba = head_onnx(g, outputs, len(classes), network)
+    proba, log_proba = head.onnx(g, outputs, len(classes))
     g.rename(proba, PROBABILITIES)
     g.rename(log_proba, LOG_PROBABILITIES)
 
@@ -403,7 +394,7 @@ def _build(model, opset):
         "classes": json.dumps(classes.tolist()),
         "skmnist_version": skmnist.__version__,
         "estimator": type(network).__name__,
-        "head": head,
+        "head": type(head).__name__,
         "steps": json.dumps(steps),
         "n_features_in": str(n_features),
         "outputs": json.dumps([PROBABILITIES, LOG_PROBABILITIES]),
@@ -483,7 +474,7 @@ def export_onnx(model, path, *, opset=None):
     >>> path = export_onnx(model, os.path.join(tempfile.mkdtemp(), "digits.onnx"))
     >>> onnx_model = OnnxPredictor(path)
     >>> onnx_model.metadata["head"], onnx_model.classes_.tolist()
-    ('softmax', [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    ('SoftmaxHead', [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
     >>> bool(abs(onnx_model.predict_proba(X[:5]) - model.predict_proba(X[:5])).max() < 1e-6)
     True
     """

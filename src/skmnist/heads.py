@@ -32,6 +32,13 @@ member                                        what it does
 ``uncertainty(outputs, n_classes)``           further per-row figures of ``predict_uncertainty``
                                               from the raw outputs, NumPy, a dict of arrays of
                                               shape ``(n,)`` (default: none)
+``onnx(graph, outputs, n_classes)``           the head's transform as ONNX nodes, for
+                                              :func:`skmnist.export_onnx`: ``graph`` builds
+                                              nodes (``op``, ``const``, ``ints``; see
+                                              ``skmnist._onnx``), ``outputs`` names the raw
+                                              outputs; returns the names of the floored
+                                              probabilities and their log (default: none,
+                                              the network cannot be exported)
 ``keras_objects()``                           the Keras classes (losses, metrics, layers,
                                               initializers) a saved model of this head names,
                                               ``{name: class}``, registered before it is loaded
@@ -192,6 +199,18 @@ class Head:
         outputs (NumPy), added to ``predict_uncertainty`` (none by default)."""
         return {}
 
+    def onnx(self, graph, outputs, n_classes):
+        """Add the head's transform to an ONNX graph (for :func:`skmnist.export_onnx`).
+
+        ``graph`` adds nodes: ``graph.op(op_type, *inputs, hint=None, **attributes)``,
+        ``graph.const(value, hint)`` (float32) and ``graph.ints(values, hint)`` (int64), each
+        returning the new tensor's name; ``outputs`` is the name of the raw outputs, float32
+        ``(N, ...)``.  Return ``(probabilities, log_probabilities)``: the names of two
+        ``(N, n_classes)`` tensors, floored as :meth:`proba_numpy` floors them.  The default
+        has none: a network with this head is not exported.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no ONNX counterpart.")
+
     def keras_objects(self):
         """Return ``{name: class}`` of the Keras classes a saved model of this head names
         (imported, hence registered, before the model is loaded; none by default)."""
@@ -201,6 +220,11 @@ class Head:
     def has_numpy(self):
         """Whether the head has a NumPy counterpart (overrides :meth:`log_proba_numpy`)."""
         return type(self).log_proba_numpy is not Head.log_proba_numpy
+
+    @property
+    def has_onnx(self):
+        """Whether the head writes its transform as ONNX nodes (overrides :meth:`onnx`)."""
+        return type(self).onnx is not Head.onnx
 
     # ---------------------------------------------------------------- serialization
     @classmethod
@@ -282,6 +306,11 @@ class SoftmaxHead(Head):
         shifted = outputs - outputs.max(axis=1, keepdims=True)
         return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
+    def onnx(self, graph, outputs, n_classes):
+        from ._onnx import softmax_onnx
+
+        return softmax_onnx(graph, outputs)
+
 
 class MixtureHead(Head):
     """A 1-D Gaussian mixture over the class index, read as class-bin masses
@@ -336,6 +365,11 @@ class MixtureHead(Head):
         proba = class_proba_from_outputs(outputs, self.n_components, self.sigma_floor,
                                          n_classes)
         return np.maximum(proba, PROBA_FLOOR, out=proba)
+
+    def onnx(self, graph, outputs, n_classes):
+        from ._onnx import mixture_onnx
+
+        return mixture_onnx(graph, outputs, n_classes, self.n_components, self.sigma_floor)
 
     def uncertainty(self, outputs, n_classes):
         from ._mixture_numpy import mixture_from_outputs, mixture_moments
