@@ -340,10 +340,9 @@ def default_init_sigma(n_components, n_classes, sigma_floor=0.0, objective="disc
       ``mdn_zero_mean_kernel``).
     * Otherwise 0.3 times the spacing between neighbouring initial means,
       ``(n_classes - 1) / (K - 1)`` (half the label range for ``K = 1``), but at least 0.3:
-      with fewer components than classes each component has to cover several classes (K=5
-      on full MNIST: 97.39% for both 0.5 and 1.0), and the continuous density objective
-      failed to train from 0.1 (11% test accuracy on full MNIST against 97.1% from 0.3,
-      ``mdn_density`` against ``mdn_previous_default_density`` before this rule).
+      with fewer components than classes each component has to cover several classes, and
+      the continuous density objective failed to train from 0.1 (``mdn_density`` against
+      ``mdn_previous_default_density`` in ``benchmarks/results/mdn_calibration.json``).
 
     Always at least ``2 * sigma_floor``.
     """
@@ -364,8 +363,9 @@ def initial_head_bias(n_components, n_classes, sigma_floor, init_sigma=None,
     """Bias vector for the ``Dense(3 * K)`` head: a sensible starting mixture.
 
     Starting from Keras's zero bias puts every mean at 0 and every scale at
-    ``softplus(0) + floor ~ 0.69``; a prototype trained from there reached 93.1% accuracy on
-    MNIST against 97.4% (K=5) from this initialization.
+    ``softplus(0) + floor ~ 0.69``, from which a prototype trained several points less
+    accurate than from this initialization (the design notes, and the MDN page of the user
+    guide).
 
     Parameters
     ----------
@@ -421,13 +421,12 @@ class MixtureHeadKernel(keras.initializers.Initializer):
     MNIST (defaults, ``random_state=0``) two components ended up serving two digits each
     (the one starting on 3 carried most of the weight for images predicted as 2 and as 3, the
     one starting on 5 for 5 and 6), so telling those digits apart rested on where a mean sat
-    rather than on the mixing weights, and the probabilities were worse than the softmax's
-    (test NLL 0.077 against the FCN's 0.059, AURC 0.0013 against 0.00066).  With the mean
-    columns zero (and the initial scale of :func:`default_init_sigma`) every digit kept its
-    own component on five seeds of five, the mixing weights act like the softmax's logits
-    while means and scales still learn per input, and the gap closes (5-seed test NLL 0.0636
-    against the FCN's 0.0640: ``benchmarks/bench_mdn_calibration.py``,
-    ``benchmarks/results/mdn_calibration.json``).
+    rather than on the mixing weights, and the probabilities were worse than the softmax's.
+    With the mean columns zero (and the initial scale of :func:`default_init_sigma`) every
+    digit keeps its own component, the mixing weights act like the softmax's logits while
+    means and scales still learn per input, and the gap closes (measured over five seeds by
+    ``benchmarks/bench_mdn_calibration.py``; the figures are on the user guide's MDN
+    uncertainty page).
 
     Parameters
     ----------

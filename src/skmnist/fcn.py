@@ -172,19 +172,18 @@ class FCNClassifier(BaseKerasClassifier):
         ``image_shape``; seeded by ``random_state``.  It helps the network read other
         hands and framings (see :ref:`own-digits`), and costs training time per epoch.
     outlier_exposure : float or None, default=None
-        Outlier exposure (Hendrycks et al., 2019) of this weight (their lambda; 0.5 is the
-        measured choice): every fit also trains on a pool of non-digits made from the
-        training images themselves (chimeras of two digits' halves, mirrored and turned
-        digits, overlays, quadrant jigsaws, zoomed-in pieces of stroke; half as many as the
-        training rows, seeded by ``random_state``), pushing ``predict_proba`` on them towards
-        uniform, so that the entropy of ``predict_proba`` rises on images that are not
-        digits; ``predict_uncertainty``'s ``novelty`` then reads that entropy (full MNIST
-        with ``augmentation="standard"``: AUROC >= 0.985 on every non-digit set of the
-        novelty benchmark, against 0.93 without, for -0.10 points of accuracy). Use it with
-        ``augmentation="standard"``: without augmentation the network learns to reject
-        digits drawn or framed unlike MNIST's as well. Needs 2-D single-channel
-        ``image_shape``; costs a copy of the training set and 1.5 times the steps per epoch.
-        See ``benchmarks/results/outlier_exposure.json`` and :ref:`novelty`.
+        Outlier exposure (Hendrycks et al., 2019) of this weight (their lambda; the user
+        guide's novelty page measures 0.5): every fit also trains on a pool of non-digits
+        made from the training images themselves (chimeras of two digits' halves, mirrored
+        and turned digits, overlays, quadrant jigsaws, zoomed-in pieces of stroke; half as
+        many as the training rows, seeded by ``random_state``), pushing ``predict_proba``
+        on them towards uniform, so that the entropy of ``predict_proba`` rises on images
+        that are not digits; ``predict_uncertainty``'s ``novelty`` then reads that entropy
+        (what it gains, measured on full MNIST, is on the novelty page, :ref:`novelty`).
+        Use it with ``augmentation="standard"``: without augmentation the network learns to
+        reject digits drawn or framed unlike MNIST's as well. Needs 2-D single-channel
+        ``image_shape``; costs a copy of the training set and 1.5 times the steps per
+        epoch.
     warm_start : bool, default=False
         When True, :meth:`fit` continues training the fitted network instead of starting
         anew.
