@@ -378,6 +378,8 @@ class MixtureHead(Head):
         return mixture_moments(p.weights, p.means, p.scales)
 
     def keras_objects(self):
-        from .mdn import keras_custom_objects
+        from . import _mixture
 
-        return keras_custom_objects()
+        names = ("DiscretizedMixtureNLL", "MixtureAccuracy", "MixtureDensityNLL",
+                 "MixtureHeadKernel")
+        return {name: getattr(_mixture, name) for name in names}

@@ -36,10 +36,7 @@ def keras_custom_objects():
     >>> sorted(keras_custom_objects())[:2]
     ['DiscretizedMixtureNLL', 'MixtureAccuracy']
     """
-    from . import _mixture
-
-    names = ("DiscretizedMixtureNLL", "MixtureAccuracy", "MixtureDensityNLL", "MixtureHeadKernel")
-    return {name: getattr(_mixture, name) for name in names}
+    return MixtureHead().keras_objects()
 
 
 class MDNClassifier(BaseKerasClassifier):
