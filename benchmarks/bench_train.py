@@ -345,33 +345,38 @@ def child_fit(name, epochs, quick, data_home):
 
 # ------------------------------------------------------------------------------ after
 def thread_times():
-    """CPU seconds of every thread of this process: ``{tid: (name, seconds)}``."""
+    """CPU seconds of every thread of this process and the seconds it waited, runnable, for
+    a core (``schedstat``: what other threads, of this process or others, took from it):
+    ``{tid: (name, cpu_s, waited_s)}``."""
     tick = os.sysconf("SC_CLK_TCK")
     times = {}
     for tid in os.listdir("/proc/self/task"):
         try:
             with open(f"/proc/self/task/{tid}/stat") as f:
                 stat = f.read()
-        except OSError:  # the thread ended meanwhile
+            with open(f"/proc/self/task/{tid}/schedstat") as f:
+                waited = int(f.read().split()[1]) / 1e9
+        except (OSError, IndexError, ValueError):  # ended meanwhile, or no schedstat
             continue
         name = stat[stat.index("(") + 1:stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2:].split()
-        times[tid] = (name, (int(fields[11]) + int(fields[12])) / tick)
+        times[tid] = (name, (int(fields[11]) + int(fields[12])) / tick, waited)
     return times
 
 
 def cpu_by_thread(before, after):
-    """CPU seconds spent between two :func:`thread_times`, by thread name, busiest first;
-    the main thread apart."""
+    """CPU seconds spent and seconds waited for a core between two :func:`thread_times`, by
+    thread name, busiest first; the main thread apart.  (Threads that name themselves
+    nothing, OpenBLAS's workers among them, are called ``python``.)"""
     main = str(os.getpid())
     spent = {}
-    for tid, (name, seconds) in after.items():
+    for tid, (name, cpu, waited) in after.items():
         label = "main thread" if tid == main else name
-        delta = seconds - before.get(tid, (name, 0.0))[1]
-        count, total = spent.get(label, (0, 0.0))
-        spent[label] = (count + 1, total + delta)
-    return {label: {"threads": n, "cpu_s": round(s, 2)}
-            for label, (n, s) in sorted(spent.items(), key=lambda kv: -kv[1][1])}
+        _, cpu0, waited0 = before.get(tid, (name, 0.0, 0.0))
+        count, total, wait = spent.get(label, (0, 0.0, 0.0))
+        spent[label] = (count + 1, total + cpu - cpu0, wait + waited - waited0)
+    return {label: {"threads": n, "cpu_s": round(c, 2), "waited_for_a_core_s": round(w, 2)}
+            for label, (n, c, w) in sorted(spent.items(), key=lambda kv: -kv[1][1])}
 
 
 def _timed_mlp(X, y, epochs, repeats):
@@ -386,6 +391,8 @@ def _timed_mlp(X, y, epochs, repeats):
     best = min(runs, key=lambda r: r[0])
     return {"epoch_s": best[0], "epochs_s_all": [round(r[0], 4) for r in runs],
             "cpu_over_wall": best[1] / (best[0] * epochs), "cpu_by_thread": best[2],
+            "main_thread_waited_for_a_core_per_epoch_s":
+                best[2]["main thread"]["waited_for_a_core_s"] / epochs,
             "threads": len(os.listdir("/proc/self/task")),
             "load_average": os.getloadavg()[0]}
 
@@ -484,17 +491,19 @@ def markdown_tables(results):
              f"TensorFlow); load average {results['load_average_start']:.2f} at the start.",
              "",
              "| contender | epochs | GFLOP / epoch | bound (s) | warm epoch (s) | x bound "
-             "| first epoch (s) | fixed cost (s) | whole fit (s) | peak MB | test accuracy |",
-             "|" + "---|" * 11]
+             "| first epoch (s) | fixed cost (s) | whole fit (s) | peak MB | test accuracy "
+             "| load average before / after |",
+             "|" + "---|" * 12]
     for r in results["contenders"].values():
         if "skipped" in r:
-            lines.append(f"| {r['label']} | {r['skipped']} |" + " |" * 9)
+            lines.append(f"| {r['label']} | {r['skipped']} |" + " |" * 10)
             continue
         lines.append(
             f"| {r['label']} | {r['epochs']} | {r['epoch_gflop']:.1f} | {r['bound_s']:.2f} "
             f"| {r['warm_epoch_s']:.2f} | {r['x_bound']:.2f} | {r['first_epoch_s']:.2f} "
             f"| {r['fixed_cost_s']:.2f} | {r['fit_s']:.1f} | {r['peak_rss_mb']:.0f} "
-            f"| {100 * r['test_accuracy']:.2f}% |")
+            f"| {100 * r['test_accuracy']:.2f}% "
+            "| {:.1f} / {:.1f} |".format(*r["load_average_before_after"]))
     lines += ["", "| target | measured | met |", "|---|---|---|"]
     for t in results["targets"]:
         met = "-" if t["met"] is None else "yes" if t["met"] else "no"
@@ -502,18 +511,22 @@ def markdown_tables(results):
     after = results.get("after")
     if after:
         stages = next(iter(after.values()))["stages"]
-        lines += ["", "MLPClassifier's epoch (s) in one process, by stage (ratio to fresh), "
-                  "and in a fresh process started just after it (the control):",
+        lines += ["", "MLPClassifier's epoch (s) in one process, by stage (ratio to fresh; "
+                  "seconds per epoch its main thread waited, runnable, for a core; the "
+                  "machine's 1-minute load average after it), and in a fresh process started "
+                  "just after it (the control):",
                   "", "| variant | " + " | ".join(stages) + " | control, fresh process | "
                   "after fits / control | TF threads' CPU during the MLP fit after fits (s) |",
                   "|---|" + "---|" * (len(stages) + 3)]
         for variant, a in after.items():
-            cells = [f"{s['epoch_s']:.3f} ({a['ratio_to_fresh'][k]:.2f}x)"
-                     for k, s in a["stages"].items()]
+            cells = [f"{s['epoch_s']:.3f} ({a['ratio_to_fresh'][k]:.2f}x; "
+                     f"{s['main_thread_waited_for_a_core_per_epoch_s']:.3f} waited; "
+                     f"load {s['load_average']:.1f})" for k, s in a["stages"].items()]
             tf_cpu = sum(v["cpu_s"] for k, v in
                          a["stages"]["after 3 skmnist fits"]["cpu_by_thread"].items()
                          if k.startswith("tf_"))
-            cells += [f"{a['control_fresh_process_just_after']['epoch_s']:.3f}",
+            control = a["control_fresh_process_just_after"]
+            cells += [f"{control['epoch_s']:.3f} (load {control['load_average']:.1f})",
                       f"{a['ratio_after_fits_to_control']:.2f}x", f"{tf_cpu:.2f}"]
             lines.append(f"| {variant} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
