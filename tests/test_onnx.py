@@ -82,7 +82,8 @@ def test_the_graph_has_no_converter_ops(fitted):
     ops = {node.op_type for node in model.graph.node}
     assert {"Conv", "MaxPool", "Erf", "MatMul", "Softmax"} <= ops
     assert [i.name for i in model.graph.input] == ["X"]
-    assert [o.name for o in model.graph.output] == ["probabilities", "log_probabilities"]
+    assert [o.name for o in model.graph.output] == [
+        "probabilities", "log_probabilities", "head_outputs", "features"]
     assert model.opset_import[0].version == 17
 
 
@@ -129,7 +130,8 @@ def test_metadata_round_trip(fitted, tmp_path):
     assert props["skmnist_version"] == skmnist.__version__
     assert props["estimator"] == "MDNClassifier" and props["head"] == "MixtureHead"
     assert props["n_features_in"] == "784"
-    assert json.loads(props["outputs"]) == ["probabilities", "log_probabilities"]
+    assert json.loads(props["outputs"]) == [
+        "probabilities", "log_probabilities", "head_outputs", "features"]
     predictor = OnnxPredictor(path)
     assert predictor.metadata == props
     np.testing.assert_array_equal(predictor.classes_, estimator.classes_)
@@ -248,3 +250,52 @@ def test_full_mnist_agreement(mnist_data_home, tmp_path):
         assert estimator.score(X_test, test.target) > 0.9
     print("max |p_onnx - predict_proba| on full MNIST test:", worst)
     assert max(worst.values()) < 5e-6, worst
+
+
+@pytest.mark.parametrize("network", ["fcn", "mdn"])
+def test_an_exported_estimator_serves_it_through_the_predictor_interface(network, tmp_path):
+    """Installed as the estimator's predictor, ONNX Runtime gives what the NumPy path gives:
+    probabilities, uncertainty (novelty from the feature layer, the MDN's mixture moments
+    from the raw outputs), draws and prediction sets."""
+    import copy
+
+    from skmnist import FCNClassifier as _FCN
+    from skmnist import MDNClassifier, OnnxPredictor, PixelScaler, export_onnx, load_mnist_sample
+
+    X, y = load_mnist_sample(return_X_y=True)
+    X = PixelScaler().fit_transform(X)[:600]
+    y = y[:600]
+    cls = {"fcn": _FCN, "mdn": MDNClassifier}[network]
+    clf = cls((16,), epochs=2, random_state=0).fit(X[:500], y[:500])
+    clf.calibrate(X[500:], y[500:])
+    export_onnx(clf, tmp_path / "clf.onnx")
+    predictor = OnnxPredictor(tmp_path / "clf.onnx")
+    assert predictor.backend == "onnxruntime"
+    assert {"proba", "log_proba", "head", "features"} <= predictor.outputs
+    served = copy.deepcopy(clf)._use_predictor(predictor)
+    assert served._predictor is predictor
+    X_new = X[500:]
+    np.testing.assert_allclose(served.predict_proba(X_new), clf.predict_proba(X_new),
+                               rtol=0, atol=1e-6)
+    expected, got = clf.predict_uncertainty(X_new), served.predict_uncertainty(X_new)
+    assert set(got) == set(expected)
+    for key in expected:
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-4, atol=1e-4, err_msg=key)
+    np.testing.assert_array_equal(served.predict_set(X_new, alpha=0.2),
+                                  clf.predict_set(X_new, alpha=0.2))
+    draws = served.sample(X_new[:20], n_draws=3, random_state=0)
+    assert draws.shape == (20, 3)
+    # the figures read the estimator through the same interface
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from skmnist.plotting import MixtureSamplesDisplay, ReliabilityDisplay
+
+    display = ReliabilityDisplay.from_estimator(served, X_new, y[500:])
+    np.testing.assert_allclose(display.confidence,
+                               ReliabilityDisplay.from_estimator(clf, X_new, y[500:]).confidence,
+                               atol=1e-6)
+    if network == "mdn":
+        MixtureSamplesDisplay.from_estimator(served, X_new[:4], random_state=0)
+    with pytest.raises(KeyError, match="no output 'nope'"):
+        predictor.run(X_new, ("nope",))

@@ -13,6 +13,10 @@ The exported model
 * Outputs ``probabilities`` and ``log_probabilities``: float32, shape ``[N, n_classes]``, in
   the order of ``classes_``, floored as ``predict_proba`` / ``predict_log_proba`` floor them
   (at float32's smallest normal number).
+* Outputs ``head_outputs`` (the network's raw outputs, ``[N, ...]``) and ``features`` (the
+  trunk's feature layer, flattened, ``[N, n_units]``): what an estimator's uncertainty,
+  mixture and novelty read when the file serves it (:class:`OnnxPredictor` implements the
+  predictor interface of ``skmnist._predictor``).
 * Metadata (``metadata_props``): ``classes`` (JSON list), ``skmnist_version``, ``estimator``
   (the network's class name), ``head`` (the head's class name, e.g. ``SoftmaxHead``),
   ``steps`` (JSON list of the exported steps' class names), ``n_features_in``, ``outputs``.
@@ -39,12 +43,19 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from ._predictor import FEATURES as _FEATURES
+from ._predictor import HEAD, LOG_PROBA, PROBA, Predictor, check_finite
+
 __all__ = ["OnnxPredictor", "export_onnx"]
 
 #: The graph's input and output names.
 INPUT = "X"
 PROBABILITIES = "probabilities"
 LOG_PROBABILITIES = "log_probabilities"
+#: The network's raw outputs (what the head's ``build`` returns) and the trunk's feature layer
+#: (flattened): what the head's ``uncertainty``, the MDN's mixture and novelty read.
+HEAD_OUTPUTS = "head_outputs"
+FEATURES = "features"
 
 #: Default opset: 17 (ONNX 1.12, ONNX Runtime 1.12 and later).  13 is the oldest the graph
 #: is written for (``ReduceSum`` with its axes as an input, ``Softmax`` over one axis).
@@ -360,7 +371,8 @@ def _build(model, opset):
     n_features = int(network.n_features_in_)
 
     g = _Graph()
-    g.name(INPUT), g.name(PROBABILITIES), g.name(LOG_PROBABILITIES)
+    for reserved in (INPUT, PROBABILITIES, LOG_PROBABILITIES, HEAD_OUTPUTS, FEATURES):
+        g.name(reserved)  # the graph's own names: no layer's tensor takes them
     x = INPUT
     for i, scaler in enumerate(scalers):  # PixelScaler.transform: x / max_value, clipped
         x = g.op("Div", x, g.const(np.float32(scaler.max_value), f"scaler_{i}/max_value"),
@@ -369,19 +381,32 @@ def _build(model, opset):
             x = g.op("Clip", x, g.const(0.0, "zero_f"), g.const(1.0, "one_f"),
                      hint=f"scaler_{i}/clip")
     t = _Tensor(x, (n_features,))
+    feature_layer, features = network.__dict__.get("_feature_layer"), None
     for name, layer in layers:
         t = _layer_onnx(g, t, name, layer)
-    outputs = _keras_layout(g, t).name
+        if name == feature_layer:
+            features = _keras_layout(g, t)
+            if len(features.shape) != 1:
+                features = _Tensor(g.op("Flatten", features.name, axis=1, hint="features_flat"),
+                                   (int(np.prod(features.shape)),))
+    head_outputs = _keras_layout(g, t)
+    outputs = head_outputs.name
     proba, log_proba = head.onnx(g, outputs, len(classes))
     g.rename(proba, PROBABILITIES)
     g.rename(log_proba, LOG_PROBABILITIES)
+    g.rename(outputs, HEAD_OUTPUTS)
+    if features is not None:
+        g.rename(features.name, FEATURES)
 
     helper, f32 = onnx.helper, onnx.TensorProto.FLOAT
     graph = helper.make_graph(
         g.nodes, f"skmnist_{type(network).__name__}",
         [helper.make_tensor_value_info(INPUT, f32, ["N", n_features])],
         [helper.make_tensor_value_info(PROBABILITIES, f32, ["N", len(classes)]),
-         helper.make_tensor_value_info(LOG_PROBABILITIES, f32, ["N", len(classes)])],
+         helper.make_tensor_value_info(LOG_PROBABILITIES, f32, ["N", len(classes)]),
+         helper.make_tensor_value_info(HEAD_OUTPUTS, f32, ["N", *head_outputs.shape]),
+         *([helper.make_tensor_value_info(FEATURES, f32, ["N", *features.shape])]
+           if features is not None else [])],
         initializer=g.initializers,
         doc_string=f"{INPUT}: float32 [N, {n_features}] -> {PROBABILITIES}, "
                    f"{LOG_PROBABILITIES}: float32 [N, {len(classes)}] in the order of classes",
@@ -397,7 +422,8 @@ def _build(model, opset):
         "head": type(head).__name__,
         "steps": json.dumps(steps),
         "n_features_in": str(n_features),
-        "outputs": json.dumps([PROBABILITIES, LOG_PROBABILITIES]),
+        "outputs": json.dumps([PROBABILITIES, LOG_PROBABILITIES, HEAD_OUTPUTS]
+                              + ([FEATURES] if features is not None else [])),
     }
     helper.set_model_props(proto, metadata)
     onnx.checker.check_model(proto, full_check=True)
@@ -504,8 +530,20 @@ def export_onnx(model, path, *, opset=None):
 
 
 # ------------------------------------------------------------------ running a file
-class OnnxPredictor:
+#: The predictor interface's output names -> the exported graph's.
+_PREDICTOR_OUTPUTS = {PROBA: PROBABILITIES, LOG_PROBA: LOG_PROBABILITIES, HEAD: HEAD_OUTPUTS,
+                      _FEATURES: FEATURES}
+
+
+class OnnxPredictor(Predictor):
     """Predict with an ONNX model written by :func:`export_onnx`, through ONNX Runtime.
+
+    Besides ``predict_proba`` / ``predict_log_proba`` / ``predict`` on its own, it is a
+    predictor of the estimators' one interface (``skmnist._predictor``: ``run(X, outputs)``
+    with the outputs ``proba``, ``log_proba``, ``head`` and ``features``): a file exported
+    from an estimator alone (no PixelScaler before it) can serve that estimator's
+    ``predict_proba``, ``predict_uncertainty`` (novelty included), ``sample`` and figures,
+    installed with ``estimator._use_predictor(OnnxPredictor(path))``.
 
     Parameters
     ----------
@@ -559,6 +597,24 @@ class OnnxPredictor:
         self.metadata = dict(meta)
         self.classes_ = np.asarray(json.loads(meta["classes"]))
         self.n_features_in_ = int(self._session.get_inputs()[0].shape[1])
+        # the Predictor interface
+        self.n_features, self.n_classes = self.n_features_in_, len(self.classes_)
+        graph_outputs = {o.name for o in self._session.get_outputs()}
+        self.outputs = frozenset(name for name, output in _PREDICTOR_OUTPUTS.items()
+                                 if output in graph_outputs)
+
+    backend = "onnxruntime"
+
+    def run(self, X, outputs=(PROBA,)):
+        """The named outputs of the predictor interface (see ``skmnist._predictor``) for
+        validated float32 rows ``X``, in one pass of the ONNX graph."""
+        self._check_names(outputs)
+        names = [_PREDICTOR_OUTPUTS[name] for name in outputs]
+        values = self._session.run(names, {INPUT: np.ascontiguousarray(X, dtype=np.float32)})
+        result = dict(zip(outputs, values))
+        if HEAD in result:
+            check_finite(result[HEAD])
+        return result
 
     def __getstate__(self):
         state = self.__dict__.copy()
