@@ -12,9 +12,10 @@ The model, fitted once on *reference pages* and shipped with the package
 (``data/image_novelty.npz``, rebuilt by ``tools/fit_image_novelty.py``):
 
 - reference pages are MNIST training digits drawn as a person's images are: at sizes from
-  16 to 200 pixels, on light paper or dark, with margins, uneven light, noise, blur, JPEG
-  compression and faint ruled lines, and MNIST's own 28x28 images in both polarities
-  (:func:`reference_pages`);
+  16 to 200 pixels (and small, 6 to 20, tightly cropped), on light paper or dark, in grey or
+  in colour (a pen of some colour on tinted paper), with margins, uneven light, noise, blur,
+  JPEG compression and faint ruled lines; MNIST's own 28x28 images in both polarities; and
+  typeset digits (:data:`REFERENCE_FONTS`) drawn alike (:func:`reference_pages`);
 - each statistic is mapped through its reference quantiles to a standard normal score
   (outside the reference range: the tail continues linearly, so far beyond it is far);
 - the novelty statistic is the Mahalanobis distance of those scores (covariance shrunk with
@@ -30,14 +31,24 @@ from ._framing import STATISTICS, FramingError, frame_image
 
 __all__ = ["ImageNovelty", "reference_pages"]
 
+#: Fonts shipped with matplotlib whose digits join the reference pages (typed digits are
+#: digits).  None of them is a font of the benchmarks' ``fonts`` digit set
+#: (``benchmarks/_digit_sets.py``), which is kept for measuring: these are the italic and
+#: oblique faces of its families that it does not use.
+REFERENCE_FONTS = (
+    "DejaVuSans-BoldOblique.ttf", "DejaVuSansMono-Oblique.ttf", "DejaVuSansMono-BoldOblique.ttf",
+    "DejaVuSerif-BoldItalic.ttf", "STIXGeneralBolIta.ttf", "cmti10.ttf",
+)
+
 #: Quantile levels kept per statistic.
 _LEVELS = np.linspace(0.0, 1.0, 201)
 
 
 #: Which way each statistic of :data:`~skmnist._framing.STATISTICS` is unusual: +1 only when
-#: high (a noisy background, many pieces of ink), -1 only when low (grey levels that do not
-#: separate, ink lost as specks), 0 both ways (shape and size of the ink).
-_SIDES = np.array([+1, -1, 0, -1, +1, 0, 0, +1, +1, 0, +1])
+#: high (a noisy background, many pieces of ink, colours of more than one pen and paper), -1
+#: only when low (grey levels that do not separate, ink lost as specks), 0 both ways (shape
+#: and size of the ink).
+_SIDES = np.array([+1, -1, 0, -1, +1, 0, 0, +1, +1, 0, +1, +1])
 
 
 def _normal_scores(values, quantiles):
@@ -164,6 +175,7 @@ def shipped_image_novelty():
 
 # --------------------------------------------------------------------------- reference pages
 def _jpeg(grey, quality):
+    """``grey`` (or colour) in [0, 1] through JPEG compression."""
     from PIL import Image
 
     buffer = io.BytesIO()
@@ -174,18 +186,54 @@ def _jpeg(grey, quality):
     return np.asarray(Image.open(buffer), dtype=np.float64) / 255
 
 
-def reference_page(digit, rng):
+def font_digit(path, rng):
+    """A digit (0-9 at random) typeset in the font file ``path``, as an ink map in [0, 1]
+    (light on dark, cropped to the ink), 60 pixels high and slightly rotated at random."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(str(path), 60)
+    text = str(int(rng.integers(10)))
+    left, top, right, bottom = font.getbbox(text)
+    canvas = Image.new("L", (right - left + 20, bottom - top + 20), 0)
+    ImageDraw.Draw(canvas).text((10 - left, 10 - top), text, font=font, fill=255)
+    canvas = canvas.rotate(rng.uniform(-10, 10), Image.Resampling.BICUBIC, expand=True)
+    ink = np.asarray(canvas, dtype=np.float64) / 255
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def _resize(ink, width, height):
+    from PIL import Image
+
+    return np.asarray(
+        Image.fromarray(ink.astype(np.float32)).resize((width, height), Image.Resampling.BILINEAR)
+    ).clip(0, 1)
+
+
+def _ink_colour(rng):
+    """A pen's colour (RGB in [0, 1]): black, grey or coloured (blue, red, green...)."""
+    import colorsys
+
+    value = rng.uniform(0.0, 0.5)
+    saturation = 0.0 if rng.uniform() < 0.3 else rng.uniform(0.2, 0.9)
+    return np.array(colorsys.hsv_to_rgb(rng.uniform(), saturation, value))
+
+
+def reference_page(digit, rng, *, ink=None):
     """One MNIST digit (28x28, light on dark, 0-255) drawn as a person's image of it.
 
-    Returns a grey image in [0, 1] (2-D float array): the digit at a random size (16 to 200
-    pixels high), on paper of a random level with random margins, dark ink on light paper
-    (four times in five) or light on dark, with (each at random) uneven light, noise, blur,
-    JPEG compression and faint ruled lines.
+    Returns an image in [0, 1]: grey (a 2-D float array) or, two times in five, colour (of
+    shape (height, width, 3): a pen of some colour on paper of a slight tint, under light of
+    an uneven colour).  The digit at a random size (16 to 200 pixels high), on paper of a
+    random level with random margins, dark ink on light paper (four times in five) or light
+    on dark, with (each at random) uneven light, noise, blur, JPEG compression and faint
+    ruled lines; or small (6 to 20 pixels high, tightly cropped).  ``ink``: an ink map in
+    [0, 1] to draw instead of ``digit`` (a typeset digit, :func:`font_digit`).
     """
-    from PIL import Image
     from scipy import ndimage
 
-    ink = np.asarray(digit, dtype=np.float64).reshape(28, 28) / 255
+    if ink is None:
+        ink = np.asarray(digit, dtype=np.float64).reshape(28, 28) / 255
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     style = rng.uniform()
@@ -201,29 +249,37 @@ def reference_page(digit, rng):
         height = int(np.exp(rng.uniform(np.log(16), np.log(200))))
         tight = rng.uniform() < 0.15
     width = max(1, round(ink.shape[1] * height / ink.shape[0]))
-    ink = np.asarray(
-        Image.fromarray(ink.astype(np.float32)).resize((width, height), Image.Resampling.BILINEAR)
-    ).clip(0, 1)
+    ink = _resize(ink, width, height)
     if tight:  # cropped to the digit, with at most a pixel or two around it
         margins = rng.integers(0, 3, size=4)
     else:
         margins = (rng.uniform(0.1, 1.2, size=4) * height).astype(int) + 2
     page = np.zeros((height + margins[0] + margins[1], width + margins[2] + margins[3]))
     page[margins[0] : margins[0] + height, margins[2] : margins[2] + width] = ink
+    lines = np.zeros_like(page)
     if rng.uniform() < 0.15:  # faint ruled lines, under the ink
         gap = max(4, int(height * rng.uniform(0.4, 0.9)))
-        lines = np.zeros_like(page)
         lines[rng.integers(0, gap) :: gap] = rng.uniform(0.1, 0.3)
-        page = np.maximum(page, lines)
     if rng.uniform() < 0.3:
-        page = ndimage.gaussian_filter(page, rng.uniform(0.3, 1.0) * height / 28)
+        blur = rng.uniform(0.3, 1.0) * height / 28
+        page, lines = ndimage.gaussian_filter(page, blur), ndimage.gaussian_filter(lines, blur)
     paper, ink_level = rng.uniform(0.7, 1.0), rng.uniform(0.0, 0.45)
-    grey = paper - (paper - ink_level) * page
+    colour = rng.uniform() < 0.4
+    if colour:  # a coloured pen on tinted paper, ruled in another colour
+        paper = np.clip(paper * (1 + rng.normal(0, 0.03, 3)), 0, 1)
+        pen, rule = _ink_colour(rng), _ink_colour(rng)
+        grey = paper - (paper - pen) * page[..., None]
+        grey = grey - (grey - rule) * (lines * (1 - page))[..., None]
+    else:
+        grey = paper - (paper - ink_level) * np.maximum(page, lines)
     if rng.uniform() < 0.4:  # uneven light: a ramp in a random direction
         yy, xx = np.mgrid[: grey.shape[0], : grey.shape[1]]
         angle = rng.uniform(0, 2 * np.pi)
         ramp = np.cos(angle) * xx / grey.shape[1] + np.sin(angle) * yy / grey.shape[0]
-        grey = grey * (1 - rng.uniform(0, 0.2) * (ramp - ramp.min()))
+        shade = rng.uniform(0, 0.2) * (ramp - ramp.min())
+        if colour:  # light of a colour that changes across the page
+            shade = shade[..., None] * np.clip(1 + rng.normal(0, 0.1, 3), 0, 2)
+        grey = grey * (1 - shade)
     if rng.uniform() < 0.3:
         grey = grey + rng.normal(0, rng.uniform(0.005, 0.04), size=grey.shape)
     grey = np.clip(grey, 0, 1)
@@ -234,15 +290,18 @@ def reference_page(digit, rng):
     return grey
 
 
-def reference_pages(digits, *, random_state=None, mnist_share=0.2):
+def reference_pages(digits, *, random_state=None, mnist_share=0.2, fonts=(), font_share=0.1):
     """Reference statistics: ``digits`` (MNIST rows, 0-255) drawn as pages, and as they are.
 
     A share ``mnist_share`` of the digits is taken as MNIST's own 28x28 image (half of them
-    inverted, dark on light); the rest through :func:`reference_page`.  Returns the array of
-    framing statistics, shape ``(n, len(STATISTICS))``.
+    inverted, dark on light); a share ``font_share`` is replaced by a digit typeset in one of
+    the font files ``fonts`` (when given), drawn as a page; the rest through
+    :func:`reference_page`.  Returns the array of framing statistics, shape
+    ``(n, len(STATISTICS))``.
     """
     rng = np.random.default_rng(random_state)
     digits = np.asarray(digits)
+    fonts = list(fonts)
     out = np.full((len(digits), len(STATISTICS)), np.nan)
     for i, digit in enumerate(digits):
         u = rng.uniform()
@@ -250,6 +309,9 @@ def reference_pages(digits, *, random_state=None, mnist_share=0.2):
             image = digit.reshape(28, 28).astype(np.float64) / 255
             if u < mnist_share / 2:
                 image = 1 - image
+        elif fonts and u < mnist_share + font_share:
+            ink = font_digit(fonts[int(rng.integers(len(fonts)))], rng)
+            image = reference_page(None, rng, ink=ink)
         else:
             image = reference_page(digit, rng)
         try:
