@@ -1,4 +1,4 @@
-"""Fresh photo crops and logos: the extra tuning material of the image's colour statistic.
+"""Fresh photo crops, logos and grids: the extra tuning material of the image's novelty.
 
 ``skmnist._framing``'s ``colour`` statistic (and the colour reference pages of
 ``skmnist._image_novelty``) were chosen looking at ``_nondigit_images.TUNING`` and at these
@@ -6,11 +6,15 @@ sets only, never at ``_nondigit_images.HELD_OUT``.  They draw on sources that no
 uses: scikit-learn's ``china.jpg`` (the tuning set's photograph), matplotlib's
 ``Minduka_Present_Blue_Pack.png`` and its two elevation maps rendered through colour maps;
 made-up logos of polygons, pie slices and lines with a word (the held-out ``logos`` are
-ellipses and rectangles).  Seeded; each generator returns a list of uint8 arrays.
+ellipses and rectangles); graph paper with major lines, dotted paper and grids ruled in
+colour (``grids``, made once ``squared_paper`` had been measured, to decide what the
+reference pages hold without looking at that set again).  Seeded; each generator returns a
+list of uint8 arrays.
 
-    from _fresh_nondigits import photo_crops, logos
+    from _fresh_nondigits import photo_crops, logos, grids
 """
 
+import io
 import os
 
 import matplotlib
@@ -86,4 +90,35 @@ def logos(n, seed):
         draw.text((rng.uniform(0, w / 3), rng.uniform(0, h * 0.7)), str(rng.choice(WORDS)),
                   font=font, fill=tuple(int(v) for v in rng.integers(0, 120, 3)))
         out.append(np.asarray(canvas))
+    return out
+
+
+def grids(n, seed):
+    """Graph paper (lines, and major lines every fifth), dotted paper, in grey or colour."""
+    rng = np.random.default_rng(seed + 300)
+    out = []
+    for i in range(n):
+        h, w = int(rng.integers(50, 350)), int(rng.integers(50, 350))
+        img = np.full((h, w, 3), rng.uniform(215, 255)) + rng.normal(0, 1.5, (h, w, 3))
+        if i % 2:
+            line = np.array([rng.uniform(90, 200), rng.uniform(120, 220), rng.uniform(180, 255)])
+        else:
+            line = np.full(3, rng.uniform(80, 180))
+        gap, kind = int(rng.integers(5, 25)), i % 3
+        oy, ox = int(rng.integers(0, gap)), int(rng.integers(0, gap))
+        if kind == 2:  # dotted
+            yy, xx = np.mgrid[oy:h:gap, ox:w:gap]
+            img[yy, xx] = line
+        else:
+            img[oy::gap] = line
+            img[:, ox::gap] = line
+            if kind == 1:  # major lines every fifth
+                img[oy :: gap * 5] = line * 0.7
+                img[:, ox :: gap * 5] = line * 0.7
+        img = np.clip(img, 0, 255).astype(np.uint8)
+        if rng.uniform() < 0.5:
+            buffer = io.BytesIO()
+            Image.fromarray(img).save(buffer, format="JPEG", quality=int(rng.integers(60, 95)))
+            img = np.asarray(Image.open(io.BytesIO(buffer.getvalue())))
+        out.append(img if rng.uniform() < 0.5 else img.mean(2).astype(np.uint8))
     return out

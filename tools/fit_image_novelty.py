@@ -1,9 +1,8 @@
 """Build ``src/skmnist/data/image_novelty.npz``, the image-level novelty the package ships.
 
 The reference pages are the embedded sample's 5,000 training digits drawn as a person's
-images of digits, a tenth of them replaced by digits typeset in matplotlib's fonts
-``REFERENCE_FONTS`` (see :mod:`skmnist._image_novelty`), with a fixed seed: the file is
-rebuilt offline, bit for bit on the same platform (and matplotlib's fonts), by
+images of digits (see :mod:`skmnist._image_novelty`), with a fixed seed: the file is rebuilt
+offline, bit for bit on the same platform, by
 
     python tools/fit_image_novelty.py [--output PATH] [--seed 0]
 """
@@ -14,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from skmnist import load_mnist_sample
-from skmnist._image_novelty import REFERENCE_FONTS, ImageNovelty, reference_pages
+from skmnist._image_novelty import ImageNovelty, reference_pages
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = REPO / "src" / "skmnist" / "data" / "image_novelty.npz"
@@ -25,15 +24,8 @@ def main(argv=None):
     parser.add_argument("--output", default=str(DEFAULT_OUTPUT))
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    import matplotlib
-
     X, _ = load_mnist_sample("train", return_X_y=True)
-    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    fonts = [folder / name for name in REFERENCE_FONTS]
-    missing = [str(path) for path in fonts if not path.exists()]
-    if missing:
-        raise SystemExit(f"fonts missing from matplotlib: {missing}")
-    stats = reference_pages(X, random_state=args.seed, fonts=fonts)
+    stats = reference_pages(X, random_state=args.seed)
     model = ImageNovelty().fit(stats, random_state=args.seed)
     np.savez_compressed(args.output, **model.to_arrays())
     print(f"{len(stats)} reference pages ({np.isfinite(stats).all(axis=1).sum()} framed); "

@@ -14,8 +14,8 @@ The model, fitted once on *reference pages* and shipped with the package
 - reference pages are MNIST training digits drawn as a person's images are: at sizes from
   16 to 200 pixels (and small, 6 to 20, tightly cropped), on light paper or dark, in grey or
   in colour (a pen of some colour on tinted paper), with margins, uneven light, noise, blur,
-  JPEG compression and faint ruled lines; MNIST's own 28x28 images in both polarities; and
-  typeset digits (:data:`REFERENCE_FONTS`) drawn alike (:func:`reference_pages`);
+  JPEG compression and faint ruled lines; and MNIST's own 28x28 images in both polarities
+  (:func:`reference_pages`);
 - each statistic is mapped through its reference quantiles to a standard normal score
   (outside the reference range: the tail continues linearly, so far beyond it is far);
 - the novelty statistic is the Mahalanobis distance of those scores (covariance shrunk with
@@ -30,15 +30,6 @@ import numpy as np
 from ._framing import STATISTICS, FramingError, frame_image
 
 __all__ = ["ImageNovelty", "reference_pages"]
-
-#: Fonts shipped with matplotlib whose digits join the reference pages (typed digits are
-#: digits).  None of them is a font of the benchmarks' ``fonts`` digit set
-#: (``benchmarks/_digit_sets.py``), which is kept for measuring: these are the italic and
-#: oblique faces of its families that it does not use.
-REFERENCE_FONTS = (
-    "DejaVuSans-BoldOblique.ttf", "DejaVuSansMono-Oblique.ttf", "DejaVuSansMono-BoldOblique.ttf",
-    "DejaVuSerif-BoldItalic.ttf", "STIXGeneralBolIta.ttf", "cmti10.ttf",
-)
 
 #: Quantile levels kept per statistic.
 _LEVELS = np.linspace(0.0, 1.0, 201)
@@ -186,22 +177,6 @@ def _jpeg(grey, quality):
     return np.asarray(Image.open(buffer), dtype=np.float64) / 255
 
 
-def font_digit(path, rng):
-    """A digit (0-9 at random) typeset in the font file ``path``, as an ink map in [0, 1]
-    (light on dark, cropped to the ink), 60 pixels high and slightly rotated at random."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    font = ImageFont.truetype(str(path), 60)
-    text = str(int(rng.integers(10)))
-    left, top, right, bottom = font.getbbox(text)
-    canvas = Image.new("L", (right - left + 20, bottom - top + 20), 0)
-    ImageDraw.Draw(canvas).text((10 - left, 10 - top), text, font=font, fill=255)
-    canvas = canvas.rotate(rng.uniform(-10, 10), Image.Resampling.BICUBIC, expand=True)
-    ink = np.asarray(canvas, dtype=np.float64) / 255
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-
-
 def _resize(ink, width, height):
     from PIL import Image
 
@@ -219,7 +194,7 @@ def _ink_colour(rng):
     return np.array(colorsys.hsv_to_rgb(rng.uniform(), saturation, value))
 
 
-def reference_page(digit, rng, *, ink=None):
+def reference_page(digit, rng):
     """One MNIST digit (28x28, light on dark, 0-255) drawn as a person's image of it.
 
     Returns an image in [0, 1]: grey (a 2-D float array) or, two times in five, colour (of
@@ -227,13 +202,11 @@ def reference_page(digit, rng, *, ink=None):
     an uneven colour).  The digit at a random size (16 to 200 pixels high), on paper of a
     random level with random margins, dark ink on light paper (four times in five) or light
     on dark, with (each at random) uneven light, noise, blur, JPEG compression and faint
-    ruled lines; or small (6 to 20 pixels high, tightly cropped).  ``ink``: an ink map in
-    [0, 1] to draw instead of ``digit`` (a typeset digit, :func:`font_digit`).
+    ruled lines; or small (6 to 20 pixels high, tightly cropped).
     """
     from scipy import ndimage
 
-    if ink is None:
-        ink = np.asarray(digit, dtype=np.float64).reshape(28, 28) / 255
+    ink = np.asarray(digit, dtype=np.float64).reshape(28, 28) / 255
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     style = rng.uniform()
@@ -290,18 +263,15 @@ def reference_page(digit, rng, *, ink=None):
     return grey
 
 
-def reference_pages(digits, *, random_state=None, mnist_share=0.2, fonts=(), font_share=0.1):
+def reference_pages(digits, *, random_state=None, mnist_share=0.2):
     """Reference statistics: ``digits`` (MNIST rows, 0-255) drawn as pages, and as they are.
 
     A share ``mnist_share`` of the digits is taken as MNIST's own 28x28 image (half of them
-    inverted, dark on light); a share ``font_share`` is replaced by a digit typeset in one of
-    the font files ``fonts`` (when given), drawn as a page; the rest through
-    :func:`reference_page`.  Returns the array of framing statistics, shape
-    ``(n, len(STATISTICS))``.
+    inverted, dark on light); the rest through :func:`reference_page`.  Returns the array of
+    framing statistics, shape ``(n, len(STATISTICS))``.
     """
     rng = np.random.default_rng(random_state)
     digits = np.asarray(digits)
-    fonts = list(fonts)
     out = np.full((len(digits), len(STATISTICS)), np.nan)
     for i, digit in enumerate(digits):
         u = rng.uniform()
@@ -309,9 +279,6 @@ def reference_pages(digits, *, random_state=None, mnist_share=0.2, fonts=(), fon
             image = digit.reshape(28, 28).astype(np.float64) / 255
             if u < mnist_share / 2:
                 image = 1 - image
-        elif fonts and u < mnist_share + font_share:
-            ink = font_digit(fonts[int(rng.integers(len(fonts)))], rng)
-            image = reference_page(None, rng, ink=ink)
         else:
             image = reference_page(digit, rng)
         try:
