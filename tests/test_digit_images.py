@@ -184,6 +184,66 @@ def test_shipped_image_novelty_tells_digits_from_other_pictures(sample):
     assert (other_novelty > 0.99).all()
 
 
+def _in_colour(digit, pen, paper=(250, 246, 235), jpeg=True):
+    """An MNIST digit (light on dark, 0-255) written in a pen of colour ``pen`` on tinted
+    paper, three times larger, under light that fades to one side, as a phone's JPEG."""
+    ink = np.kron(digit.reshape(28, 28) / 255.0, np.ones((3, 3)))[..., None]
+    rgb = np.array(paper, float) * (1 - ink) + np.array(pen, float) * ink
+    rgb *= np.linspace(1.0, 0.85, rgb.shape[1])[None, :, None]  # uneven light
+    image = np.clip(rgb, 0, 255).astype(np.uint8)
+    if jpeg:
+        buffer = io.BytesIO()
+        Image.fromarray(image).save(buffer, format="JPEG", quality=80)
+        image = np.asarray(Image.open(io.BytesIO(buffer.getvalue())))
+    return image
+
+
+def _logo(rng):
+    """A made-up logo: shapes of several colours and a word on a light background."""
+    from PIL import ImageDraw
+
+    canvas = Image.new("RGB", (160, 110), (235, 230, 215))
+    draw = ImageDraw.Draw(canvas)
+    for _ in range(3):
+        x, y = rng.integers(0, 100), rng.integers(0, 60)
+        colour = tuple(int(v) for v in rng.integers(0, 256, 3))
+        draw.ellipse((x, y, x + 50, y + 40), fill=colour)
+    draw.text((20, 85), "Acme", fill=(0, 0, 0))
+    return np.asarray(canvas)
+
+
+def test_colour_statistic_tells_one_pen_from_many_colours(sample):
+    X, _ = sample
+    colour = STATISTICS.index("colour")
+    # grey images have no colour; neither has a grey picture stored as RGB
+    grey = 255 - X[0].reshape(28, 28)
+    assert frame_image(grey, statistics=True)[1][colour] == 0.0
+    assert frame_image(np.stack([grey] * 3, -1), statistics=True)[1][colour] < 1e-6
+    # a pen of any colour on paper: its blends, uneven light and JPEG lie near one line
+    pens = [(20, 40, 160), (150, 20, 30), (10, 10, 10), (30, 110, 40)]
+    digits = [frame_image(_in_colour(X[i], pens[i % 4]), statistics=True)[1][colour]
+              for i in range(20)]
+    rng = np.random.default_rng(0)
+    logos = [frame_image(_logo(rng), statistics=True)[1][colour] for _ in range(10)]
+    from sklearn.datasets import load_sample_image
+
+    photo = load_sample_image("flower.jpg")
+    crops = [frame_image(photo[r : r + 90, c : c + 120], statistics=True)[1][colour]
+             for r, c in [(0, 0), (150, 200), (300, 400), (100, 500)]]
+    assert max(digits) < min(logos) and max(digits) < min(crops)
+
+
+def test_shipped_image_novelty_reads_coloured_pens_and_flags_logos(sample):
+    X, _ = sample
+    pipe = make_digit_pipeline(DigitNormalizer(), PixelScaler(), _Constant())
+    pens = [(20, 40, 160), (150, 20, 30), (10, 10, 10), (30, 110, 40)]
+    digits = [_in_colour(X[i], pens[i % 4]) for i in range(100)]
+    assert np.mean(pipe.predict_uncertainty(digits)["image_novelty"] > 0.99) <= 0.03
+    rng = np.random.default_rng(1)
+    logos = [_logo(rng) for _ in range(20)]
+    assert np.mean(pipe.predict_uncertainty(logos)["image_novelty"] > 0.99) >= 0.9
+
+
 class _Constant:
     """A stand-in final step without predict_uncertainty: image novelty alone."""
 

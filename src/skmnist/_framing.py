@@ -111,13 +111,15 @@ def image_array(image):
     return np.asarray(image.convert("RGBA" if has_alpha else "RGB"))
 
 
-def to_grey(image):
+def to_grey(image, colour=False):
     """Grey levels in [0, 1] (nominally; 0 black) of a 2-D or colour image of any real dtype.
 
     Integer images are read on their dtype's scale (uint8: 255 is white), except where their
     values fit 0-255 though the dtype is wider; float images on [0, 1] when their values fit
     it, else on 0-255 when they fit that, else on their own maximum.  Alpha (a 4th or 2nd
-    channel) is composited onto paper of the opposite brightness to the ink.
+    channel) is composited onto paper of the opposite brightness to the ink.  With
+    ``colour=True``, returns ``(grey, rgb)``: ``rgb`` the colour image on the same scale,
+    composited alike, of shape ``(height, width, 3)`` (``None`` for a grey image).
     """
     image = np.asarray(image)
     if image.dtype == bool:
@@ -146,10 +148,11 @@ def to_grey(image):
         full = 1.0 if top <= 1 else 255.0 if top <= 255 else top
     grey /= full
     if grey.ndim == 2:
-        return grey
+        return (grey, None) if colour else grey
     alpha = None
     if grey.shape[-1] in (2, 4):
         grey, alpha = grey[..., :-1], np.clip(grey[..., -1], 0, 1)
+    rgb = grey if grey.shape[-1] == 3 else None
     grey = grey @ _LUMA if grey.shape[-1] == 3 else grey[..., 0]
     if alpha is not None and alpha.min() < 1:
         if alpha.max() <= 0:
@@ -159,7 +162,9 @@ def to_grey(image):
         ink_level = float((grey * alpha).sum() / alpha.sum())
         paper = 1.0 if ink_level < 0.5 else 0.0
         grey = alpha * grey + (1 - alpha) * paper
-    return grey
+        if rgb is not None:
+            rgb = alpha[..., None] * rgb + (1 - alpha[..., None]) * paper
+    return (grey, rgb) if colour else grey
 
 
 def otsu_threshold(values, bins=256):
@@ -190,6 +195,7 @@ STATISTICS = (
     "border",  # share of the image's border pixels that are ink
     "stroke",  # the strokes' typical width against the ink's longer side
     "side_by_side",  # tall pieces of ink side by side, apart (2 for "12")
+    "colour",  # colours off the line from the paper's colour to the ink's (0 for grey)
 )
 
 
@@ -198,8 +204,12 @@ def ink_map(grey, ink="auto", threshold="otsu"):
     return analyse_ink(grey, ink, threshold)[0]
 
 
-def analyse_ink(grey, ink="auto", threshold="otsu"):
-    """The ink strength of :func:`ink_map` and the image's statistics (:data:`STATISTICS`)."""
+def analyse_ink(grey, ink="auto", threshold="otsu", rgb=None):
+    """The ink strength of :func:`ink_map` and the image's statistics (:data:`STATISTICS`).
+
+    ``rgb``: the colour image that ``grey`` was made from (as from ``to_grey(image,
+    colour=True)``), for the statistic of its colours; ``None`` for a grey image.
+    """
     from scipy import ndimage
 
     lo, hi = float(grey.min()), float(grey.max())
@@ -236,7 +246,7 @@ def analyse_ink(grey, ink="auto", threshold="otsu"):
     grown = ndimage.binary_dilation(mask, structure=np.ones((3, 3)))
     kept = set(keep.tolist())
     boxes = [box for i, box in enumerate(ndimage.find_objects(labels), 1) if i in kept]
-    stats = _statistics(grey, strength, contrast, found, mask, grown, boxes)
+    stats = _statistics(grey, strength, contrast, found, mask, grown, boxes, rgb)
     return np.where(grown, strength, 0.0), stats
 
 
@@ -257,7 +267,27 @@ def _side_by_side(boxes):
     return groups
 
 
-def _statistics(grey, strength, contrast, found, mask, grown, boxes):
+def _colour(rgb):
+    """How far an image's colours leave one line in RGB space: the square root of the
+    second eigenvalue of their covariance over the first.  A page of one ink on one paper,
+    its antialiased edges and uneven light included, holds the blends of two colours, near
+    a line (0 for a grey image); a photograph or a logo of several colours does not.  The
+    colours are those of 3x3 neighbourhoods (their means)."""
+    from scipy import ndimage
+
+    if rgb is None:
+        return 0.0
+    # The colours of regions, not of each pixel's noise (a camera's is partly in colour).
+    pixels = ndimage.uniform_filter(rgb, size=(3, 3, 1)).reshape(-1, 3)
+    step = max(1, len(pixels) // 100_000)
+    pixels = pixels[::step]
+    if len(pixels) < 2:
+        return 0.0
+    values = np.linalg.eigvalsh(np.cov(pixels, rowvar=False))
+    return float(np.sqrt(max(values[1], 0.0) / values[2])) if values[2] > 0 else 0.0
+
+
+def _statistics(grey, strength, contrast, found, mask, grown, boxes, rgb=None):
     """What framing discards, as the array of :data:`STATISTICS` (float64)."""
     from scipy import ndimage
 
@@ -292,6 +322,7 @@ def _statistics(grey, strength, contrast, found, mask, grown, boxes):
         float(border.mean()),
         stroke,
         float(_side_by_side(boxes)),
+        _colour(rgb),
     ])
 
 
@@ -366,13 +397,13 @@ def frame_image(image, *, ink="auto", threshold="otsu", deskew_digit=False, stat
 
     With ``statistics=True``, also the image's :data:`STATISTICS` (what framing discards).
     """
-    grey = to_grey(image)
+    grey, rgb = to_grey(image, colour=True)
     if min(grey.shape) < MIN_SIDE:
         raise FramingError(
             f"the image is too small to hold a digit: {grey.shape[0]}x{grey.shape[1]} pixels "
             f"(at least {MIN_SIDE}x{MIN_SIDE})"
         )
-    strength, stats = analyse_ink(grey, ink, threshold)
+    strength, stats = analyse_ink(grey, ink, threshold, rgb)
     strength = crop_to_ink(strength)
     if deskew_digit:
         strength = deskew(strength)

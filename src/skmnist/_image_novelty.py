@@ -12,8 +12,9 @@ The model, fitted once on *reference pages* and shipped with the package
 (``data/image_novelty.npz``, rebuilt by ``tools/fit_image_novelty.py``):
 
 - reference pages are MNIST training digits drawn as a person's images are: at sizes from
-  16 to 200 pixels, on light paper or dark, with margins, uneven light, noise, blur, JPEG
-  compression and faint ruled lines, and MNIST's own 28x28 images in both polarities
+  16 to 200 pixels (and small, 6 to 20, tightly cropped), on light paper or dark, in grey or
+  in colour (a pen of some colour on tinted paper), with margins, uneven light, noise, blur,
+  JPEG compression and faint ruled lines; and MNIST's own 28x28 images in both polarities
   (:func:`reference_pages`);
 - each statistic is mapped through its reference quantiles to a standard normal score
   (outside the reference range: the tail continues linearly, so far beyond it is far);
@@ -35,9 +36,10 @@ _LEVELS = np.linspace(0.0, 1.0, 201)
 
 
 #: Which way each statistic of :data:`~skmnist._framing.STATISTICS` is unusual: +1 only when
-#: high (a noisy background, many pieces of ink), -1 only when low (grey levels that do not
-#: separate, ink lost as specks), 0 both ways (shape and size of the ink).
-_SIDES = np.array([+1, -1, 0, -1, +1, 0, 0, +1, +1, 0, +1])
+#: high (a noisy background, many pieces of ink, colours of more than one pen and paper), -1
+#: only when low (grey levels that do not separate, ink lost as specks), 0 both ways (shape
+#: and size of the ink).
+_SIDES = np.array([+1, -1, 0, -1, +1, 0, 0, +1, +1, 0, +1, +1])
 
 
 def _normal_scores(values, quantiles):
@@ -164,6 +166,7 @@ def shipped_image_novelty():
 
 # --------------------------------------------------------------------------- reference pages
 def _jpeg(grey, quality):
+    """``grey`` (or colour) in [0, 1] through JPEG compression."""
     from PIL import Image
 
     buffer = io.BytesIO()
@@ -174,15 +177,33 @@ def _jpeg(grey, quality):
     return np.asarray(Image.open(buffer), dtype=np.float64) / 255
 
 
+def _resize(ink, width, height):
+    from PIL import Image
+
+    return np.asarray(
+        Image.fromarray(ink.astype(np.float32)).resize((width, height), Image.Resampling.BILINEAR)
+    ).clip(0, 1)
+
+
+def _ink_colour(rng):
+    """A pen's colour (RGB in [0, 1]): black, grey or coloured (blue, red, green...)."""
+    import colorsys
+
+    value = rng.uniform(0.0, 0.5)
+    saturation = 0.0 if rng.uniform() < 0.3 else rng.uniform(0.2, 0.9)
+    return np.array(colorsys.hsv_to_rgb(rng.uniform(), saturation, value))
+
+
 def reference_page(digit, rng):
     """One MNIST digit (28x28, light on dark, 0-255) drawn as a person's image of it.
 
-    Returns a grey image in [0, 1] (2-D float array): the digit at a random size (16 to 200
-    pixels high), on paper of a random level with random margins, dark ink on light paper
-    (four times in five) or light on dark, with (each at random) uneven light, noise, blur,
-    JPEG compression and faint ruled lines.
+    Returns an image in [0, 1]: grey (a 2-D float array) or, two times in five, colour (of
+    shape (height, width, 3): a pen of some colour on paper of a slight tint, under light of
+    an uneven colour).  The digit at a random size (16 to 200 pixels high), on paper of a
+    random level with random margins, dark ink on light paper (four times in five) or light
+    on dark, with (each at random) uneven light, noise, blur, JPEG compression and faint
+    ruled lines; or small (6 to 20 pixels high, tightly cropped).
     """
-    from PIL import Image
     from scipy import ndimage
 
     ink = np.asarray(digit, dtype=np.float64).reshape(28, 28) / 255
@@ -201,29 +222,37 @@ def reference_page(digit, rng):
         height = int(np.exp(rng.uniform(np.log(16), np.log(200))))
         tight = rng.uniform() < 0.15
     width = max(1, round(ink.shape[1] * height / ink.shape[0]))
-    ink = np.asarray(
-        Image.fromarray(ink.astype(np.float32)).resize((width, height), Image.Resampling.BILINEAR)
-    ).clip(0, 1)
+    ink = _resize(ink, width, height)
     if tight:  # cropped to the digit, with at most a pixel or two around it
         margins = rng.integers(0, 3, size=4)
     else:
         margins = (rng.uniform(0.1, 1.2, size=4) * height).astype(int) + 2
     page = np.zeros((height + margins[0] + margins[1], width + margins[2] + margins[3]))
     page[margins[0] : margins[0] + height, margins[2] : margins[2] + width] = ink
+    lines = np.zeros_like(page)
     if rng.uniform() < 0.15:  # faint ruled lines, under the ink
         gap = max(4, int(height * rng.uniform(0.4, 0.9)))
-        lines = np.zeros_like(page)
         lines[rng.integers(0, gap) :: gap] = rng.uniform(0.1, 0.3)
-        page = np.maximum(page, lines)
     if rng.uniform() < 0.3:
-        page = ndimage.gaussian_filter(page, rng.uniform(0.3, 1.0) * height / 28)
+        blur = rng.uniform(0.3, 1.0) * height / 28
+        page, lines = ndimage.gaussian_filter(page, blur), ndimage.gaussian_filter(lines, blur)
     paper, ink_level = rng.uniform(0.7, 1.0), rng.uniform(0.0, 0.45)
-    grey = paper - (paper - ink_level) * page
+    colour = rng.uniform() < 0.4
+    if colour:  # a coloured pen on tinted paper, ruled in another colour
+        paper = np.clip(paper * (1 + rng.normal(0, 0.03, 3)), 0, 1)
+        pen, rule = _ink_colour(rng), _ink_colour(rng)
+        grey = paper - (paper - pen) * page[..., None]
+        grey = grey - (grey - rule) * (lines * (1 - page))[..., None]
+    else:
+        grey = paper - (paper - ink_level) * np.maximum(page, lines)
     if rng.uniform() < 0.4:  # uneven light: a ramp in a random direction
         yy, xx = np.mgrid[: grey.shape[0], : grey.shape[1]]
         angle = rng.uniform(0, 2 * np.pi)
         ramp = np.cos(angle) * xx / grey.shape[1] + np.sin(angle) * yy / grey.shape[0]
-        grey = grey * (1 - rng.uniform(0, 0.2) * (ramp - ramp.min()))
+        shade = rng.uniform(0, 0.2) * (ramp - ramp.min())
+        if colour:  # light of a colour that changes across the page
+            shade = shade[..., None] * np.clip(1 + rng.normal(0, 0.1, 3), 0, 2)
+        grey = grey * (1 - shade)
     if rng.uniform() < 0.3:
         grey = grey + rng.normal(0, rng.uniform(0.005, 0.04), size=grey.shape)
     grey = np.clip(grey, 0, 1)
