@@ -82,6 +82,9 @@ numpydoc_validation_checks = {
     "GL03", "GL05", "GL06", "GL07", "GL08", "GL09", "GL10",
     "SS01", "SS04", "PR02", "PR05", "PR06", "PR07", "RT01", "YD01",
 }
+# Class attributes whose value is None carry their documentation in the source (an attribute
+# docstring, which autodoc reads), not in ``__doc__``: numpydoc cannot see it there.
+numpydoc_validation_exclude = {r"\.head_class$", r"\.keras_package$"}
 
 # Methods inherited from scikit-learn are listed on the class pages, as scikit-learn does,
 # except the metadata-routing boilerplate (set_fit_request, ...). Their docstrings point into

@@ -233,8 +233,9 @@ jit_compile, strategy
     1.5
     """
 
-    #: The network's head, a :class:`skmnist.Head` subclass (see :meth:`make_head`).
     head_class = None
+    """The network's head, a :class:`skmnist.Head` subclass (see :meth:`make_head`)."""
+
     #: The features plugged into every fit, called in this order (see ``_fit_steps``).
     _fit_steps = (OutlierExposure, Novelty, Conformal)
 

@@ -606,8 +606,21 @@ class OnnxPredictor(Predictor):
     backend = "onnxruntime"
 
     def run(self, X, outputs=(PROBA,)):
-        """The named outputs of the predictor interface (see ``skmnist._predictor``) for
-        validated float32 rows ``X``, in one pass of the ONNX graph."""
+        """Return named outputs of the predictor interface, in one pass of the ONNX graph.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features), float32
+            Validated rows.
+        outputs : tuple of str, default=("proba",)
+            Names among ``outputs`` (``"proba"``, ``"log_proba"``, ``"head"``,
+            ``"features"``; see ``skmnist._predictor``).
+
+        Returns
+        -------
+        dict of str to ndarray
+            One array per name.
+        """
         self._check_names(outputs)
         names = [_PREDICTOR_OUTPUTS[name] for name in outputs]
         values = self._session.run(names, {INPUT: np.ascontiguousarray(X, dtype=np.float32)})

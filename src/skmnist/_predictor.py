@@ -118,8 +118,20 @@ class Predictor:
 
     @staticmethod
     def finish(result, outputs):
-        """Add ``"proba"`` (the floored exp of ``"log_proba"``) if asked; keep only the
-        asked names."""
+        """Add ``"proba"`` (the floored exp of ``"log_proba"``) if asked; keep the asked names.
+
+        Parameters
+        ----------
+        result : dict of str to ndarray
+            The outputs computed.
+        outputs : tuple of str
+            The names asked for.
+
+        Returns
+        -------
+        dict of str to ndarray
+            The asked outputs only.
+        """
         if PROBA in outputs and PROBA not in result:
             result[PROBA] = floored_exp(result[LOG_PROBA])
         return {name: result[name] for name in outputs}

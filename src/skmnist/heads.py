@@ -82,7 +82,7 @@ def floored_exp(log_proba, dtype=np.float32):
 
 
 class Head:
-    """Base class of a network's head (see the module docstring for the whole contract).
+    """Base class of a network's head (the whole contract: :doc:`/user_guide/extending`).
 
     Subclasses override :meth:`build`, :meth:`loss` and :meth:`log_proba`, and whatever of
     the optional members they need.  The constructor's arguments are the head's parameters;
@@ -106,12 +106,13 @@ class Head:
     {}
     """
 
-    #: The package a head is registered under with Keras (None: the head's module).
     keras_package = None
-    #: Validation of the head's parameters, in scikit-learn's vocabulary (``{name: [Real,
-    #: "boolean", Interval(...), ...]}``): added to the constraints of an estimator whose
-    #: ``head_class`` is this head, checked at ``fit``.
+    """The package a head is registered under with Keras (None: the head's module)."""
+
     parameter_constraints = {}
+    """Validation of the head's parameters, in scikit-learn's vocabulary (``{name: [Real,
+    "boolean", Interval(...), ...]}``): added to the constraints of an estimator whose
+    ``head_class`` is this head, checked at ``fit``."""
 
     # ---------------------------------------------------------------- required
     def build(self, x, n_classes, seed):
@@ -139,10 +140,12 @@ class Head:
         Parameters
         ----------
         n_classes : int
+            Number of classes.
 
         Returns
         -------
         keras.losses.Loss
+            Called with the encoded labels (int32, shape ``(batch,)``) and the outputs.
         """
         raise NotImplementedError(f"{type(self).__name__} must define loss().")
 
@@ -155,11 +158,14 @@ class Head:
         Parameters
         ----------
         outputs : tensor of shape (n_samples, ...)
+            The network's raw outputs.
         n_classes : int
+            Number of classes.
 
         Returns
         -------
         tensor of shape (n_samples, n_classes)
+            Class log-probabilities, in ``classes_`` order.
         """
         raise NotImplementedError(f"{type(self).__name__} must define log_proba().")
 
@@ -168,6 +174,16 @@ class Head:
         """Return the Keras metrics recorded per epoch in ``history_`` (none by default).
 
         Name the accuracy metric ``"accuracy"``, as the built-in heads do.
+
+        Parameters
+        ----------
+        n_classes : int
+            Number of classes.
+
+        Returns
+        -------
+        list of keras.metrics.Metric
+            The metrics.
         """
         return []
 
@@ -180,40 +196,89 @@ class Head:
         Parameters
         ----------
         outputs : ndarray of shape (n_samples, ...), float32
+            The network's raw outputs.
         n_classes : int
+            Number of classes.
 
         Returns
         -------
         ndarray of shape (n_samples, n_classes)
+            Class log-probabilities, in ``classes_`` order.
         """
         raise NotImplementedError
 
     def proba_numpy(self, outputs, n_classes):
-        """Return what ``predict_proba`` returns: float32 probabilities floored at
-        :data:`PROBA_FLOOR` (default: the floored ``exp`` of :meth:`log_proba_numpy`)."""
+        """Return what ``predict_proba`` returns: float32 probabilities floored.
+
+        The floor is :data:`PROBA_FLOOR`; by default the floored ``exp`` of
+        :meth:`log_proba_numpy`.
+
+        Parameters
+        ----------
+        outputs : ndarray of shape (n_samples, ...), float32
+            The network's raw outputs.
+        n_classes : int
+            Number of classes.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes), float32
+            Class probabilities, in ``classes_`` order.
+        """
         log_proba = np.asarray(self.log_proba_numpy(outputs, n_classes), dtype=np.float32)
         return floored_exp(log_proba)
 
     def uncertainty(self, outputs, n_classes):
-        """Return further uncertainty figures ``{name: ndarray (n_samples,)}`` from the raw
-        outputs (NumPy), added to ``predict_uncertainty`` (none by default)."""
+        """Return further uncertainty figures from the raw outputs (none by default).
+
+        Parameters
+        ----------
+        outputs : ndarray of shape (n_samples, ...), float32
+            The network's raw outputs.
+        n_classes : int
+            Number of classes.
+
+        Returns
+        -------
+        dict of str to ndarray of shape (n_samples,)
+            Figures added to ``predict_uncertainty``.
+        """
         return {}
 
     def onnx(self, graph, outputs, n_classes):
         """Add the head's transform to an ONNX graph (for :func:`skmnist.export_onnx`).
 
-        ``graph`` adds nodes: ``graph.op(op_type, *inputs, hint=None, **attributes)``,
-        ``graph.const(value, hint)`` (float32) and ``graph.ints(values, hint)`` (int64), each
-        returning the new tensor's name; ``outputs`` is the name of the raw outputs, float32
-        ``(N, ...)``.  Return ``(probabilities, log_probabilities)``: the names of two
-        ``(N, n_classes)`` tensors, floored as :meth:`proba_numpy` floors them.  The default
-        has none: a network with this head is not exported.
+        The default has none: a network with this head is not exported.
+
+        Parameters
+        ----------
+        graph : object
+            Adds nodes: ``graph.op(op_type, *inputs, hint=None, **attributes)``,
+            ``graph.const(value, hint)`` (float32) and ``graph.ints(values, hint)`` (int64),
+            each returning the new tensor's name.
+        outputs : str
+            The name of the raw outputs, float32 ``(N, ...)``.
+        n_classes : int
+            Number of classes.
+
+        Returns
+        -------
+        tuple of str
+            ``(probabilities, log_probabilities)``: the names of two ``(N, n_classes)``
+            tensors, floored as :meth:`proba_numpy` floors them.
         """
         raise NotImplementedError(f"{type(self).__name__} has no ONNX counterpart.")
 
     def keras_objects(self):
-        """Return ``{name: class}`` of the Keras classes a saved model of this head names
-        (imported, hence registered, before the model is loaded; none by default)."""
+        """Return the Keras classes a saved model of this head names (none by default).
+
+        They are imported, hence registered, before the model is loaded.
+
+        Returns
+        -------
+        dict of str to type
+            ``{name: class}``.
+        """
         return {}
 
     @property
@@ -239,7 +304,13 @@ class Head:
         }
 
     def get_config(self):
-        """Return the constructor's arguments (by default the attributes of their names)."""
+        """Return the constructor's arguments (by default the attributes of their names).
+
+        Returns
+        -------
+        dict
+            ``{argument: value}``, what :meth:`from_config` takes.
+        """
         return {name: getattr(self, name) for name in self.parameters()}
 
     @classmethod
