@@ -22,20 +22,8 @@ training rows' 99th percentile.
 
 Saves one run of every variant to ``benchmarks/results/outlier_exposure.json``, a run of some
 (``--variants``) to ``outlier_exposure_only_....json``; no run merges into another's file.
-The stored ``outlier_exposure.json`` predates that rule and the provenance record: besides
-this script's variants it holds rows (``mix``, ``chimeras``, ``transforms``,
-``overlay_crop``, ``mix_aug``, ``transforms_aug``, ``mix_aug_lambda1``,
-``transforms_aug_lambda1``) that the script's prototype measured (commit 832e502: its own
-copy of the generators, an FCN subclass) and that no script in this tree reproduces; a rerun
-of this script replaces them with its own variants.
-
-Findings (``random_state=0``): without augmentation outlier exposure reaches 0.98-1.00 on the
-glyph sets but rejects the control digits too (accuracy on them 0.97 -> 0.66-0.70 with
-chimeras): it learns "not drawn like MNIST". With ``augmentation="standard"`` it keeps them
-(control accuracy 0.98), and the entropy, which is then what ``novelty`` reads, reaches
->= 0.985 on every non-digit set for FCN and MDN; the hidden-layer densities do not gain
-(0.93-0.95). Lambda 1.0 gave nothing over 0.5. Fit times on the shared 2-core machine are
-noisy: compare variants within one run.
+What the runs found is on the user guide's novelty page (its outlier-exposure table is this
+file's). Fit times on a shared 2-core machine are noisy: compare variants within one run.
 """
 
 import argparse
