@@ -506,3 +506,35 @@ def test_sample_mixture_shape_determinism_and_moments():
     # unnormalized float32 weights are renormalized
     w32 = (weights * 1.0000001).astype(np.float32)
     assert sample_mixture(w32, means, scales, 3, random_state=0).shape == (2, 3)
+
+
+def test_only_the_continuous_objective_imports_tensorflow_probability(run_python):
+    # TensorFlow Probability costs about a second of every process that imports it: fits
+    # of both estimators (the mixture's default, discretized objective included) leave it
+    # unimported, and the continuous density still gets it when it is asked for.
+    result = run_python(
+        """
+        import sys
+
+        import numpy as np
+
+        from skmnist import FCNClassifier, MDNClassifier
+
+        rng = np.random.RandomState(0)
+        X, y = rng.rand(60, 6).astype(np.float32), np.arange(60) % 3
+        FCNClassifier(hidden_layer_sizes=(4,), epochs=1, random_state=0).fit(X, y)
+        MDNClassifier(hidden_layer_sizes=(4,), epochs=1, random_state=0).fit(X, y)
+        print("after fits", "tensorflow_probability" in sys.modules)
+        from skmnist._mixture import density_log_prob
+
+        value = density_log_prob([[0.0, 0.0]], [[0.0, 1.0]], [[1.0, 1.0]], [0.0])
+        print("after the density", "tensorflow_probability" in sys.modules,
+              round(float(value.numpy()[0]), 4))
+        """
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    # log(0.5 N(0; 0, 1) + 0.5 N(0; 1, 1))
+    expected = np.log(0.5 * np.exp(-0.5) / np.sqrt(2 * np.pi) + 0.5 / np.sqrt(2 * np.pi))
+    assert result.stdout.splitlines() == [
+        "after fits False", f"after the density True {round(float(expected), 4)}"
+    ]

@@ -639,7 +639,7 @@ jit_compile, strategy
         self._make_predictor()
         info = FitInfo(X=X, y=y_enc, sample_weight=sample_weight, seed=seed, fresh=reset,
                        validation=fit_args["validation_data"], interrupted=interrupted,
-                       steps=self._steps())
+                       steps=self._steps(), predictor=self._fit_time_predictor())
         for step in info.steps:  # the features: novelty, calibration, ...
             step.after_fit(info)
         return self

@@ -53,6 +53,8 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._checks import is_int
 from ._fit_steps import FitStep
+from ._predictor import LOG_PROBA
+from .heads import LOG_PROBA_FLOOR
 
 __all__ = ["METHODS", "Conformal", "ConformalMixin", "conformity_scores", "conformal_quantile",
            "set_mask"]
@@ -336,7 +338,7 @@ class ConformalMixin:
                         class_conditional=class_conditional, penalty=penalty, k_reg=k_reg,
                         randomized=randomized, random_state=random_state)
 
-    def _calibrate_after_fit(self, validation, *, fresh, sample_weight):
+    def _calibrate_after_fit(self, validation, *, fresh, sample_weight, predictor=None):
         """Calibrate on a fit's validation rows, or drop the calibration.
 
         Only for a fresh network (not a warm start or a later ``partial_fit``, which may
@@ -354,11 +356,16 @@ class ConformalMixin:
         digits = y_val < len(self.classes_)
         if not digits.any():
             return
-        with warnings.catch_warnings():
-            # the validated rows of a fit on a DataFrame come as an array: not the user's
-            # doing, nothing to warn about
-            warnings.filterwarnings("ignore", message="X does not have valid feature names")
-            log_proba = self.predict_log_proba(X_val[digits])
+        if predictor is not None:  # the fit's own (see FitInfo.predictor)
+            log_proba = np.maximum(  # as predict_log_proba floors them
+                predictor.run(X_val[digits], (LOG_PROBA,))[LOG_PROBA], LOG_PROBA_FLOOR
+            )
+        else:
+            with warnings.catch_warnings():
+                # the validated rows of a fit on a DataFrame come as an array: not the
+                # user's doing, nothing to warn about
+                warnings.filterwarnings("ignore", message="X does not have valid feature names")
+                log_proba = self.predict_log_proba(X_val[digits])
         self._conformal = _calibration(log_proba, y_val[digits])
 
 
@@ -370,5 +377,6 @@ class Conformal(FitStep):
 
     def after_fit(self, info):
         self.estimator._calibrate_after_fit(
-            info.validation, fresh=info.fresh, sample_weight=info.sample_weight
+            info.validation, fresh=info.fresh, sample_weight=info.sample_weight,
+            predictor=info.predictor,
         )

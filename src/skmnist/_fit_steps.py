@@ -58,6 +58,9 @@ class FitInfo:
         Whether the call was interrupted (KeyboardInterrupt).
     steps : list of FitStep
         Every step of this fit (to read their declarations).
+    predictor : skmnist._predictor.Predictor
+        The predictor for passes over training rows during the fit: the fastest at hand
+        (TensorFlow for convolutions), which may not be the one the estimator serves with.
     """
 
     X: np.ndarray
@@ -68,6 +71,7 @@ class FitInfo:
     validation: object
     interrupted: bool
     steps: list
+    predictor: object
 
 
 class FitStep:

@@ -53,7 +53,7 @@ import math
 import numpy as np
 
 from ._mixture_numpy import mixture_moments, sample_mixture
-from ._tf import keras, tf, tfd
+from ._tf import keras, tf
 
 __all__ = [
     "build_mixture_head",
@@ -311,6 +311,8 @@ def density_log_prob(log_weights, means, scales, y):
     tf.Tensor of shape (n,)
         ``MixtureSameFamily(Categorical(logits=log_weights), Normal(means, scales)).log_prob(y)``.
     """
+    from ._tf import tfd  # TensorFlow Probability: imported only by this objective
+
     log_weights, means, scales = _f32(log_weights), _f32(means), _f32(scales)
     y = tf.reshape(_f32(y), [-1])
     mixture = tfd.MixtureSameFamily(

@@ -518,7 +518,7 @@ class Novelty(FitStep):
             )
             return
         X, y = info.X, info.y
-        predictor = est._predictor
+        predictor = info.predictor
         if any(step.teaches_hesitation and step.active for step in info.steps):
             novelty = EntropyNovelty()
         elif FEATURES in predictor.outputs:
@@ -536,15 +536,16 @@ class Novelty(FitStep):
         rows = np.arange(len(X))
         if len(X) > novelty.max_rows:  # the model uses no more: a cheaper forward pass
             rows = np.sort(rng.choice(len(X), novelty.max_rows, replace=False))
-        est._novelty = novelty.fit(self._activations(novelty, X[rows]), y[rows],
+        est._novelty = novelty.fit(self._activations(novelty, X[rows], predictor), y[rows],
                                    random_state=rng)
 
-    def _activations(self, novelty, X):
-        """What ``novelty`` reads of rows X, from the estimator's predictor."""
+    @staticmethod
+    def _activations(novelty, X, predictor):
+        """What ``novelty`` reads of rows X, from ``predictor``."""
         if novelty.reads_proba:
-            log_proba = self.estimator._predictor.run(X, (LOG_PROBA,))[LOG_PROBA]
+            log_proba = predictor.run(X, (LOG_PROBA,))[LOG_PROBA]
             return {PROBA: floored_exp(log_proba, np.float64)}
-        features = self.estimator._predictor.run(X, (FEATURES,))[FEATURES]
+        features = predictor.run(X, (FEATURES,))[FEATURES]
         return {name: features for name in novelty.layers}
 
     def uncertainty_outputs(self):

@@ -1,4 +1,4 @@
-"""Import TensorFlow, Keras and TensorFlow Probability quietly.
+"""Import TensorFlow and Keras (and, on first use, TensorFlow Probability) quietly.
 
 TensorFlow's C++ runtime writes informational lines (oneDNN notices, "could not find cuda
 drivers", absl start-up warnings) straight to the process's stderr file descriptor while its
@@ -55,18 +55,31 @@ def _silenced_stderr_fd():
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 with _silenced_stderr_fd(), warnings.catch_warnings():
-    # TensorFlow Probability checks TensorFlow's version with distutils, which warns.
     warnings.simplefilter("ignore", DeprecationWarning)
     import keras  # noqa: E402
     import tensorflow as tf  # noqa: E402
-    import tensorflow_probability as tfp  # noqa: E402
 
     # Device discovery (cuInit and friends) logs its own failures on machines without a
     # GPU; run it now, while those lines go nowhere, rather than at the first fit.
     tf.config.list_physical_devices()
-    tfd = tfp.distributions  # TFP loads lazily: trigger it here, inside the filters
 
 tf.get_logger().setLevel("ERROR")
+
+
+def __getattr__(name):
+    """``tfp`` and ``tfd`` (TensorFlow Probability and its distributions), imported on first
+    use: only the mixture head's continuous objective needs them, and the import costs about
+    a second of every process that trains (measured by ``benchmarks/bench_train.py``)."""
+    if name not in ("tfp", "tfd"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    with _silenced_stderr_fd(), warnings.catch_warnings():
+        # TensorFlow Probability checks TensorFlow's version with distutils, which warns.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import tensorflow_probability as tfp
+
+        tfd = tfp.distributions  # TFP loads lazily: trigger it here, inside the filters
+    globals().update(tfp=tfp, tfd=tfd)
+    return globals()[name]
 
 
 def thread_pool_size(environ=None):
