@@ -205,7 +205,7 @@ class _MaxPool2D:
         self.pool, self.padding = tuple(pool), padding
 
     def __call__(self, x):
-        (ph, pw), (n, h, w, c) = self.pool, x.shape
+        (ph, pw), (h, w) = self.pool, x.shape[1:3]
         if self.padding == "same":
             (t, b), (left, r) = _same_padding(h, ph, ph), _same_padding(w, pw, pw)
             if t or b or left or r:

@@ -24,7 +24,7 @@ import re
 import sys
 import warnings
 
-__all__ = ["tf", "keras", "tfp", "tfd", "thread_pool_size"]
+__all__ = ["tf", "keras", "thread_pool_size"]  # and, on first use, tfp and tfd (below)
 
 # TensorFlow's inter-op pool runs independent kernels at once; the training step of these
 # networks is a chain of kernels, so a second thread is all it ever uses (one more would only
