@@ -56,6 +56,22 @@ def training_rows(X, y, sample_weight):
 _IN_GRAPH_BYTES = 32 * 2**20
 
 
+def _shared_tensors(arrays):
+    """The arrays as TensorFlow tensors, the first (the pixels) sharing its memory through
+    DLPack; None when it cannot be shared (it must be aligned, writeable, C-ordered
+    float32, as ``skmnist._prediction.as_tensor`` explains).  The others (labels, weights)
+    are small and copied."""
+    from ._memory import is_aligned
+    from ._prediction import TENSOR_ALIGNMENT
+
+    X = arrays[0]
+    if not (X.dtype == np.float32 and X.flags.c_contiguous and X.flags.writeable
+            and X.size and is_aligned(X, TENSOR_ALIGNMENT)):
+        return None
+    pixels = tf.experimental.dlpack.from_dlpack(X.__dlpack__())
+    return [pixels, *(tf.convert_to_tensor(a) for a in arrays[1:])]
+
+
 def batches(X, y, sample_weight, rows, batch_size, seed, augment=None):
     """A ``tf.data`` pipeline of mini-batches of ``rows``, reshuffled every epoch.
 
@@ -90,20 +106,34 @@ def batches(X, y, sample_weight, rows, batch_size, seed, augment=None):
         rng = np.random.RandomState(seed)
 
         chunk = batch_size * _GENERATOR_BATCHES
+        shared = _shared_tensors(arrays)
 
-        def generate():
+        def order():
             order = rows[rng.permutation(len(rows))]
             for start in range(0, len(order), chunk):
-                index = order[start : start + chunk]
-                yield tuple(a[index] for a in arrays)
+                yield order[start : start + chunk]
 
-        signature = tuple(
-            tf.TensorSpec((None, *a.shape[1:]), tf.as_dtype(a.dtype)) for a in arrays
-        )
-        # The generator gathers many batches per call (a call per batch cost ~0.15 s of a
-        # 0.85 s MNIST epoch in Python and GIL hand-offs); rebatch cuts them up in C++.
-        dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)
-        dataset = dataset.rebatch(batch_size)
+        if shared is not None:
+            # Only the row indices pass through Python; TensorFlow gathers each batch's
+            # pixels from the arrays' own memory (no copy of the training set, no pixel
+            # copied under the GIL).  The batches are those of the path below.
+            dataset = tf.data.Dataset.from_generator(
+                order, output_signature=tf.TensorSpec((None,), tf.int64)
+            ).rebatch(batch_size)
+            dataset = dataset.map(lambda i: tuple(tf.gather(t, i) for t in shared))
+        else:
+            signature = tuple(
+                tf.TensorSpec((None, *a.shape[1:]), tf.as_dtype(a.dtype)) for a in arrays
+            )
+
+            def generate():
+                for index in order():
+                    yield tuple(a[index] for a in arrays)
+
+            # The generator gathers many batches per call (a call per batch cost ~0.15 s of
+            # a 0.85 s MNIST epoch in Python and GIL hand-offs); rebatch cuts them up in C++.
+            dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)
+            dataset = dataset.rebatch(batch_size)
         # The generator's length is unknown to tf.data; Keras needs it for its step loop.
         dataset = dataset.apply(tf.data.experimental.assert_cardinality(n_batches))
     if augment is not None:
