@@ -501,8 +501,14 @@ def test_fit_is_invariant_to_row_order(data, fitted):
 
 def test_steps_per_execution_does_not_change_the_result(data, fitted):
     X, y, X_test, _ = data
-    clf = small(steps_per_execution=1).fit(X, y)
-    assert_array_equal(clf.predict_proba(X_test), fitted.predict_proba(X_test))
+    # 70 steps in all: several per call (steps_per_execution=32 runs 10 steps per call);
+    # a fit of fewer than 64 steps, as `fitted`'s 30, runs one per call whatever it says
+    multi = small(epochs=7).fit(X, y)
+    single = small(epochs=7, steps_per_execution=1).fit(X, y)
+    assert (multi.model_.steps_per_execution, single.model_.steps_per_execution) == (32, 1)
+    assert fitted.model_.steps_per_execution == 1
+    assert_array_equal(single.predict_proba(X_test), multi.predict_proba(X_test))
+    assert single.history_ == multi.history_
 
 
 def test_integer_sample_weight_equals_repetition(data):

@@ -196,7 +196,9 @@ class FCNClassifier(BaseKerasClassifier):
         Extra Keras callbacks run during :meth:`fit`.
     steps_per_execution : int, default=32
         Training steps run per call into the compiled training function; larger values cut
-        Python overhead per batch (the result does not depend on it).
+        Python overhead per batch (the result does not depend on it). A fit of fewer than
+        64 steps in all its epochs runs one step per call: tracing the multi-step loop
+        costs such a short fit more than it saves.
     jit_compile : bool or "auto", default="auto"
         Compile the training step with XLA. ``"auto"`` does so from 10,000 training samples
         on, where the one-off compilation (a few seconds) is repaid within an epoch or two,
