@@ -29,6 +29,17 @@ ROW_BLOCK = 16
 TENSOR_ALIGNMENT = 64
 
 
+def can_share(X):
+    """Whether TensorFlow can take ``X``'s memory without a copy (see :func:`as_tensor`)."""
+    return (
+        X.dtype == np.float32
+        and X.flags.c_contiguous
+        and X.flags.writeable
+        and X.size > 0
+        and is_aligned(X, TENSOR_ALIGNMENT)
+    )
+
+
 def as_tensor(X):
     """``X`` (float32, C-ordered) as a TensorFlow tensor, sharing its memory when possible.
 
@@ -38,13 +49,7 @@ def as_tensor(X):
     are (e.g. :class:`skmnist.PixelScaler`'s outputs) and writeable (DLPack cannot mark
     read-only memory) take that path; everything else is copied.
     """
-    if (
-        X.dtype == np.float32
-        and X.flags.c_contiguous
-        and X.flags.writeable
-        and X.size > 0
-        and is_aligned(X, TENSOR_ALIGNMENT)
-    ):
+    if can_share(X):
         return tf.experimental.dlpack.from_dlpack(X.__dlpack__())
     return tf.constant(X)
 

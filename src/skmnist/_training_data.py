@@ -61,15 +61,11 @@ def _shared_tensors(arrays):
     DLPack; None when it cannot be shared (it must be aligned, writeable, C-ordered
     float32, as ``skmnist._prediction.as_tensor`` explains).  The others (labels, weights)
     are small and copied."""
-    from ._memory import is_aligned
-    from ._prediction import TENSOR_ALIGNMENT
+    from ._prediction import as_tensor, can_share
 
-    X = arrays[0]
-    if not (X.dtype == np.float32 and X.flags.c_contiguous and X.flags.writeable
-            and X.size and is_aligned(X, TENSOR_ALIGNMENT)):
+    if not can_share(arrays[0]):
         return None
-    pixels = tf.experimental.dlpack.from_dlpack(X.__dlpack__())
-    return [pixels, *(tf.convert_to_tensor(a) for a in arrays[1:])]
+    return [as_tensor(arrays[0]), *(tf.convert_to_tensor(a) for a in arrays[1:])]
 
 
 def batches(X, y, sample_weight, rows, batch_size, seed, augment=None):
