@@ -342,3 +342,37 @@ def test_mdn_head_is_the_same_bits_on_trained_like_outputs():
     p = mixture_from_outputs(outputs, k, 1e-2, np.float32)
     assert np.array_equal(class_log_proba(p.weights, p.means, p.scales, 10),
                           _dense_class_log_proba(p.weights, p.means, p.scales, 10))
+
+
+def test_fit_steps_read_a_convolutional_network_through_tensorflow_in_bounded_chunks(
+        small_data, monkeypatch):
+    from skmnist import _prediction
+    from skmnist._predictor import FEATURES, LOG_PROBA
+
+    X, y, X_test = small_data
+    dense = FCNClassifier((8,), epochs=1, random_state=0).fit(X, y)
+    assert dense._fit_time_predictor() is dense._predictor  # NumPy: as fast, nothing traced
+    conv = FCNClassifier((8,), conv_filters=(4,), epochs=1, random_state=0).fit(X, y)
+    assert conv._predictor.backend == "numpy"
+    runner = conv._fit_time_predictor()
+    assert runner.backend == "tensorflow"
+    # the widest activation is the convolution's 28 x 28 x 4 map: a chunk's maps stay
+    # within the byte budget, in whole blocks of rows
+    assert runner.chunk_rows % _prediction.ROW_BLOCK == 0
+    assert runner.chunk_rows * 28 * 28 * 4 * 4 <= _prediction._CHUNK_BYTES
+    rows = np.tile(X_test, (3, 1))[:150]  # not a whole number of blocks
+    whole = runner.run(rows, (FEATURES, LOG_PROBA))
+    # TensorFlow and NumPy agree to float32 rounding on what the steps read
+    numpy = conv._predictor.run(rows, (FEATURES, LOG_PROBA))
+    assert_allclose(whole[FEATURES], numpy[FEATURES], rtol=1e-5, atol=1e-5)
+    assert_allclose(whole[LOG_PROBA], numpy[LOG_PROBA], rtol=1e-5, atol=1e-5)
+    # in chunks of 32 rows (five calls and a padded tail), every row's result is the same
+    monkeypatch.setattr(_prediction, "_CHUNK_BYTES", 32 * 28 * 28 * 4 * 4)
+    chunked = _prediction.PredictionRunner(
+        conv.model_, conv.make_head(), conv.n_features_in_, len(conv.classes_),
+        conv._feature_layer,
+    )
+    assert chunked.chunk_rows == 32
+    parts = chunked.run(rows, (FEATURES, LOG_PROBA))
+    assert_array_equal(parts[FEATURES], whole[FEATURES])
+    assert_array_equal(parts[LOG_PROBA], whole[LOG_PROBA])

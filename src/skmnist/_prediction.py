@@ -12,15 +12,20 @@ TensorFlow without a copy, and runs every row inside a block of ``ROW_BLOCK`` ro
 sample's result does not depend on the batch it is in.
 """
 
+import functools
+
 import numpy as np
 
 from ._memory import is_aligned
 from ._predictor import FEATURES, HEAD, LOG_PROBA, PROBA, Predictor, check_finite
 from ._tf import tf
 
-# Rows per call of a compiled function: bounds the activations held at once (65,536 x 400
-# float32 is 100 MB) while keeping per-call overhead negligible.
+# Rows per call of a compiled function: at most this many, and no more than keep the widest
+# layer's activations within _CHUNK_BYTES (65,536 x 400 float32 is 100 MB; a convolution's
+# 28 x 28 x 32 maps are 100 KB a row, 2.5 GB for 25,000 rows at once), while keeping
+# per-call overhead negligible.
 _PREDICT_CHUNK = 65536
+_CHUNK_BYTES = 100 * 2**20
 # 16 rows of any width fill whole 16-lane float32 vector registers, so no element takes a
 # scalar tail path (see PredictionRunner.run).
 ROW_BLOCK = 16
@@ -88,6 +93,19 @@ class PredictionRunner(Predictor):
         self.outputs = frozenset(names)
         self.functions = {}
 
+    @functools.cached_property
+    def chunk_rows(self):
+        """Rows per call of a compiled function (a multiple of ``ROW_BLOCK``)."""
+        widest = 1
+        for layer in self.model.layers:
+            try:
+                shape = layer.output.shape[1:]
+            except (AttributeError, ValueError):  # a layer called several times
+                continue
+            widest = max(widest, int(np.prod([d or 1 for d in shape])))
+        rows = min(_PREDICT_CHUNK, _CHUNK_BYTES // (4 * widest))
+        return max(ROW_BLOCK, rows - rows % ROW_BLOCK)
+
     def _function(self, names):
         """The compiled function computing ``names`` (``"proba"`` is derived in NumPy)."""
         if names not in self.functions:
@@ -139,9 +157,9 @@ class PredictionRunner(Predictor):
         fn = self._function(tuple(sorted(names)))
         n = len(X)
         whole = n - n % ROW_BLOCK
-        parts = []
-        for start in range(0, whole, _PREDICT_CHUNK):
-            stop = min(start + _PREDICT_CHUNK, whole)
+        parts, chunk = [], self.chunk_rows
+        for start in range(0, whole, chunk):
+            stop = min(start + chunk, whole)
             parts.append(fn(as_tensor(X[start:stop])))
         if n % ROW_BLOCK or n == 0:
             tail = np.zeros((ROW_BLOCK, X.shape[1]), dtype=np.float32)
