@@ -166,8 +166,9 @@ def result_name(base, chosen, every):
     return f"{base}_only_" + "_".join(chosen)
 
 
-def save(name, results):
-    """Write ``results`` (one run) to ``results/{name}.json`` with its provenance."""
+def save(name, results, quiet=False):
+    """Write ``results`` (one run) to ``results/{name}.json`` with its provenance (``quiet``:
+    without saying so, for a long run's interim saves)."""
     if "machine" not in results:
         results = {"machine": machine(), **results}
     results = {"provenance": run_provenance(), **results}
@@ -175,7 +176,8 @@ def save(name, results):
     path = os.path.join(RESULTS, f"{name}.json")
     with atomic_file(path, "w") as f:
         json.dump(results, f, indent=2, default=float)
-    print(f"\nSaved {path}")
+    if not quiet:
+        print(f"\nSaved {path}")
     return path
 
 

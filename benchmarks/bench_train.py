@@ -63,7 +63,9 @@ contenders fit ``--epochs`` (default 20, FCNClassifier's default: its whole defa
 convolutional ones ``--conv-epochs`` (default 5).  ``--quick`` (offline, a smoke run): the
 embedded sample (5,000 / 1,000; under 10,000 rows skmnist does not compile with XLA, so its
 numbers are not the full path's), 3 and 2 epochs.  Saves ``benchmarks/results/train.json``
-(``train_quick.json``; ``--only`` a subset into ``train_only_....json``).  Every run records
+(``train_quick.json``; ``--only`` a subset into ``train_only_....json``), after every
+contender and every variant too: a run cut short keeps what it measured, its ``partial``
+key saying how far it got (None once complete).  Every run records
 the machine's load average: on a machine whose cores other processes use, its timings are
 not the machine's limit.
 """
@@ -659,6 +661,10 @@ def main(argv=None):
                    f"{r['outside_epochs_s']:.2f} / {r['first_epoch_excess_s']:.2f}")
         report(f"{label}: peak MB / test accuracy",
                f"{r['peak_rss_mb']:.0f} / {r['test_accuracy']:.4f}")
+        # A long run cut short keeps what it measured, marked as partial (see below).
+        save(result_name("train_quick" if args.quick else "train", names, PARTS),
+             {**results, "partial": f"stopped before it finished: contenders up to {name!r}"},
+             quiet=True)
     if "after" in names:
         results["after"] = {}
         for variant in args.after_variants.split(","):
@@ -673,12 +679,16 @@ def main(argv=None):
                    ", ".join(f"{k} {v:.2f}" for k, v in a["ratio_to_fresh"].items()))
             report(f"after ({variant}): after fits / a fresh process just after",
                    f"{a['ratio_after_fits_to_control']:.2f}")
+            save(result_name("train_quick" if args.quick else "train", names, PARTS),
+                 {**results, "partial": f"stopped before it finished: after {variant!r}"},
+                 quiet=True)
     results["targets"] = evaluate_targets(contenders, results.get("after"))
     results["load_average_end"] = os.getloadavg()[0]
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["markdown"] = table = markdown_tables(results)
     print("\n" + table)
     print(f"\nTotal {results['seconds']:.0f} s; load average {results['load_average_end']:.2f}")
+    results["partial"] = None
     save(result_name("train_quick" if args.quick else "train", names, PARTS), results)
 
 
