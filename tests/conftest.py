@@ -136,3 +136,50 @@ def _environment_restored():
     if os.environ != saved:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def _study_fits():
+    """Pipelines the studies of this session trained: hash -> (pickled fitted pipeline, s)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def study_fits_once(_study_fits):
+    """While the module runs, skmnist.study trains each seeded pipeline once per session.
+
+    The study's fits all go through ``skmnist.study._timed_fit``. The commands and studies of
+    test_cli.py and test_report.py train the same networks many times over (the same
+    settings, the same embedded sample); a fit with a fixed ``random_state`` is reproduced
+    exactly by a second one (test_fcn.py, test_same_random_state_gives_identical_model), so
+    the second gets an unpickled copy of the first's fitted pipeline (pickling keeps every
+    prediction, test_fcn.py and test_mdn.py) and its fit time. The key is the unfitted
+    pipeline (every parameter of every step) and the data: a study that asked for anything
+    else trains anew. Unseeded fits, fits with callbacks and interrupted fits are never
+    shared.
+    """
+    import pickle
+
+    import joblib
+
+    import skmnist.study as study
+
+    train = study._timed_fit
+
+    def timed_fit(model, X, y):
+        network = model.steps[-1][1] if hasattr(model, "steps") else model
+        if getattr(network, "random_state", None) is None or getattr(network, "callbacks", None):
+            return train(model, X, y)
+        key = joblib.hash((model, X, y))
+        if key in _study_fits:
+            blob, seconds = _study_fits[key]
+            return pickle.loads(blob), seconds
+        model, seconds = train(model, X, y)
+        network = model.steps[-1][1] if hasattr(model, "steps") else model
+        if not getattr(network, "interrupted_", False):
+            _study_fits[key] = (pickle.dumps(model), seconds)
+        return model, seconds
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(study, "_timed_fit", timed_fit)
+        yield
