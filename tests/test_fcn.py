@@ -88,9 +88,10 @@ def fitted_pipeline(mnist):
 # ------------------------------------------------------------------------------------------
 # 1. scikit-learn compatibility
 # ------------------------------------------------------------------------------------------
-# The costliest checks (each fits a network many times) run with the slow tests: what they
-# check, the everyday run covers with one fit or two in a dedicated test (named here), and
-# test_sklearn_compatible_default runs every check (CI).
+# The costliest checks (each fits a network many times), and those that an everyday test
+# duplicates, run with the slow tests: what they check, the everyday run covers with one fit
+# or two in a dedicated test (named here), and test_sklearn_compatible_default runs every
+# check (CI).
 SLOW_CHECKS = {
     "check_classifiers_classes",  # test_string_labels*, test_binary_labels_and_object_dtype
     # check_classifiers_train itself stays; its read-only memory-mapped variants:
@@ -102,6 +103,17 @@ SLOW_CHECKS = {
     "check_supervised_y_2d",
     "check_class_weight_classifiers",  # test_class_weight, test_class_weight_balanced
     "check_sample_weight_equivalence_on_dense_data",  # test_integer_sample_weight_equals_...
+    "check_fit_idempotent",  # test_warm_start (a seeded refit repeats the first fit exactly)
+    # test_prediction_is_independent_of_batch (row by row, permuted, tiled):
+    "check_methods_subset_invariance",
+    "check_methods_sample_order_invariance",
+    "check_estimators_nan_inf",  # test_bad_training_data, test_bad_prediction_data (nan, inf)
+    # test_bad_prediction_data[n-features-*] (every method), test_n_features_in_and_int_...
+    # and check_estimators_partial_fit_n_features:
+    "check_n_features_in_after_fitting",
+    "check_pipeline_consistency",  # test_pipeline_accepts_images_like_flat_pixels
+    # check_estimators_pickle and check_readonly_memmap_input, each in the everyday run:
+    "check_estimators_pickle(readonly_memmap=True)",
 }
 
 
