@@ -183,3 +183,29 @@ def study_fits_once(_study_fits):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(study, "_timed_fit", timed_fit)
         yield
+
+
+@pytest.fixture(scope="session")
+def fitted_by_activation():
+    """``get(Estimator, activation="relu")``: ``Estimator((24, 12), activation=activation,
+    epochs=1, random_state=0)`` fitted on the first 300 scaled images of the embedded
+    sample, trained once per session.
+
+    For tests that only read the network (its NumPy, Keras and ONNX forward passes:
+    test_inference.py, test_onnx.py); a test that trains further fits its own.
+    """
+    from skmnist.datasets import load_mnist_sample
+    from skmnist.preprocessing import PixelScaler
+
+    X, y = load_mnist_sample(return_X_y=True)
+    X, y = PixelScaler().transform(X[:300]), y[:300]
+    fitted = {}
+
+    def get(Estimator, activation="relu"):
+        if (Estimator, activation) not in fitted:
+            fitted[Estimator, activation] = Estimator(
+                (24, 12), activation=activation, epochs=1, random_state=0
+            ).fit(X, y)
+        return fitted[Estimator, activation]
+
+    return get
