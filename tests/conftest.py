@@ -151,9 +151,10 @@ def study_fits_once(_study_fits):
     The study's fits all go through ``skmnist.study._timed_fit``. The commands and studies of
     test_cli.py and test_report.py train the same networks many times over (the same
     settings, the same embedded sample); a fit with a fixed ``random_state`` is reproduced
-    exactly by a second one (test_fcn.py, test_same_random_state_gives_identical_model), so
-    the second gets an unpickled copy of the first's fitted pipeline (pickling keeps every
-    prediction, test_fcn.py and test_mdn.py) and its fit time. The key is the unfitted
+    exactly by a second one (test_same_random_state_gives_identical_model, and for both
+    networks test_novelty_pickles_and_is_deterministic), so the second gets an unpickled
+    copy of the first's fitted pipeline (pickling keeps every prediction, test_fcn.py and
+    test_mdn.py) and its fit time. The key is the unfitted
     pipeline (every parameter of every step) and the data: a study that asked for anything
     else trains anew. Unseeded fits, fits with callbacks and interrupted fits are never
     shared.
