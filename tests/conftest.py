@@ -1,5 +1,6 @@
 """Fixtures and rules shared by the test suite."""
 
+import gc
 import os
 import subprocess
 import sys
@@ -60,6 +61,15 @@ def require_full_mnist():
 def mnist_data_home():
     """The data home with the official MNIST files, for ``full_mnist`` tests."""
     return require_full_mnist()
+
+
+def pytest_collection_finish(session):
+    # Collection imported TensorFlow, Keras, scikit-learn and matplotlib: several hundred
+    # thousand long-lived objects that every full garbage collection would walk again
+    # (about 5% of a run's time). Frozen, they are left out of the collections; nothing
+    # created by a test is (see gc.freeze).
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -126,3 +136,77 @@ def _environment_restored():
     if os.environ != saved:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def _study_fits():
+    """Pipelines the studies of this session trained: hash -> (pickled fitted pipeline, s)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def study_fits_once(_study_fits):
+    """While the module runs, skmnist.study trains each seeded pipeline once per session.
+
+    The study's fits all go through ``skmnist.study._timed_fit``. The commands and studies of
+    test_cli.py and test_report.py train the same networks many times over (the same
+    settings, the same embedded sample); a fit with a fixed ``random_state`` is reproduced
+    exactly by a second one (test_same_random_state_gives_identical_model, and for both
+    networks test_novelty_pickles_and_is_deterministic), so the second gets an unpickled
+    copy of the first's fitted pipeline (pickling keeps every prediction, test_fcn.py and
+    test_mdn.py) and its fit time. The key is the unfitted
+    pipeline (every parameter of every step) and the data: a study that asked for anything
+    else trains anew. Unseeded fits, fits with callbacks and interrupted fits are never
+    shared.
+    """
+    import pickle
+
+    import joblib
+
+    import skmnist.study as study
+
+    train = study._timed_fit
+
+    def timed_fit(model, X, y):
+        network = model.steps[-1][1] if hasattr(model, "steps") else model
+        if getattr(network, "random_state", None) is None or getattr(network, "callbacks", None):
+            return train(model, X, y)
+        key = joblib.hash((model, X, y))
+        if key in _study_fits:
+            blob, seconds = _study_fits[key]
+            return pickle.loads(blob), seconds
+        model, seconds = train(model, X, y)
+        network = model.steps[-1][1] if hasattr(model, "steps") else model
+        if not getattr(network, "interrupted_", False):
+            _study_fits[key] = (pickle.dumps(model), seconds)
+        return model, seconds
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(study, "_timed_fit", timed_fit)
+        yield
+
+
+@pytest.fixture(scope="session")
+def fitted_by_activation():
+    """``get(Estimator, activation="relu")``: ``Estimator((24, 12), activation=activation,
+    epochs=1, random_state=0)`` fitted on the first 300 scaled images of the embedded
+    sample, trained once per session.
+
+    For tests that only read the network (its NumPy, Keras and ONNX forward passes:
+    test_inference.py, test_onnx.py); a test that trains further fits its own.
+    """
+    from skmnist.datasets import load_mnist_sample
+    from skmnist.preprocessing import PixelScaler
+
+    X, y = load_mnist_sample(return_X_y=True)
+    X, y = PixelScaler().transform(X[:300]), y[:300]
+    fitted = {}
+
+    def get(Estimator, activation="relu"):
+        if (Estimator, activation) not in fitted:
+            fitted[Estimator, activation] = Estimator(
+                (24, 12), activation=activation, epochs=1, random_state=0
+            ).fit(X, y)
+        return fitted[Estimator, activation]
+
+    return get

@@ -23,8 +23,12 @@ ALL_FILES = {
 }
 
 
+# Seeded networks already trained by an earlier study of the session are not trained again.
+pytestmark = pytest.mark.usefixtures("study_fits_once")
+
+
 @pytest.fixture(scope="module")
-def full_run(tmp_path_factory):
+def full_run(tmp_path_factory, study_fits_once):
     """One default study (all six steps, 2 epochs), its output folder and what it printed."""
     import contextlib
     import io
@@ -104,11 +108,25 @@ def test_report_page_holds_every_section_and_headline(full_run):
     assert (out / "digits.png").read_bytes().startswith(b"\x89PNG")
 
 
-def test_verbose_shows_keras_epoch_lines(tmp_path, capsys):
-    rc = main(["run", "--steps", "network", "--epochs", "1", "--verbose",
-               "--output", str(tmp_path / "r")])
+@pytest.fixture(scope="module")
+def network_run(tmp_path_factory):
+    """The network step alone, with convolutions and --verbose: its output folder, what it
+    printed and its exit status."""
+    import contextlib
+    import io
+
+    out = tmp_path_factory.mktemp("network") / "r"
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        rc = main(["run", "--steps", "network", "--conv-filters", "4,8", "--epochs", "1",
+                   "--verbose", "--output", str(out)])
+    return rc, out, buffer.getvalue()
+
+
+def test_verbose_shows_keras_epoch_lines(network_run):
+    rc, _, printed = network_run
     assert rc == 0
-    assert "loss:" in capsys.readouterr().out
+    assert "loss:" in printed
 
 
 def test_steps_by_number_and_quiet(tmp_path, capsys):
@@ -149,8 +167,10 @@ def test_a_model_exactly_at_the_threshold_is_saved(tmp_path, monkeypatch):
     train, test = load_mnist_sample("train"), load_mnist_sample("test")
     fitted = make_pipeline(PixelScaler(), FCNClassifier((16,), epochs=1, random_state=0))
     fitted.fit(train.data, train.target)
-    # every run below judges this one network: its accuracy is known exactly
+    # every run below judges this one network: its accuracy is known exactly (and with no
+    # network to train, no run needs TensorFlow's warm-up fit)
     monkeypatch.setattr(study, "_timed_fit", lambda model, X, y: (fitted, 0.0))
+    monkeypatch.setattr(study._Context, "warm_up", lambda ctx: None)
     accuracy = study.run_study(train, test, steps=["evaluation"], min_accuracy=0).test_accuracy
     assert 0.5 < accuracy < 1
     assert study.run_study(train, test, steps=["evaluation"], min_accuracy=accuracy).keep_model
@@ -164,10 +184,8 @@ def test_a_model_exactly_at_the_threshold_is_saved(tmp_path, monkeypatch):
     assert json.loads((out / "metrics.json").read_text())["test_accuracy"] == accuracy
 
 
-def test_run_with_convolutions(tmp_path):
-    out = tmp_path / "r"
-    rc = main(["run", "--steps", "network", "--conv-filters", "4,8", "--epochs", "1",
-               "--quiet", "--output", str(out)])
+def test_run_with_convolutions(network_run):
+    rc, out, _ = network_run
     assert rc == 0
     network = json.loads((out / "metrics.json").read_text())["steps"]["network"]
     assert network["architecture"] == "784-400-20-10 with convolutions 4-8"

@@ -120,10 +120,17 @@ def _conv(cls=FCNClassifier, **params):
     return cls(**{**defaults, **params})
 
 
+@pytest.fixture(scope="module")
+def conv_fcn(data):
+    """``_conv()`` fitted on the 500 training images (only read by the tests)."""
+    X, y, _, _ = data
+    return _conv().fit(X, y)
+
+
 @pytest.mark.parametrize("cls", [FCNClassifier, MDNClassifier])
-def test_conv_trunk_builds_convolutions_before_the_dense_layers(cls, data):
+def test_conv_trunk_builds_convolutions_before_the_dense_layers(cls, data, conv_fcn):
     X, y, X_test, y_test = data
-    clf = _conv(cls).fit(X, y)
+    clf = conv_fcn if cls is FCNClassifier else _conv(cls).fit(X, y)
     names = [layer.name for layer in clf.model_.layers]
     assert names[:7] == ["pixels", "image", "conv_0", "pool_0", "conv_1", "pool_1", "features"]
     assert "hidden_0" in names
@@ -131,9 +138,9 @@ def test_conv_trunk_builds_convolutions_before_the_dense_layers(cls, data):
     assert clf.score(X_test, y_test) > 0.3  # learns something in 3 epochs on 500 images
 
 
-def test_conv_trunk_pickles_and_predicts_the_same(data):
-    X, y, X_test, _ = data
-    clf = _conv(epochs=1).fit(X, y)
+def test_conv_trunk_pickles_and_predicts_the_same(data, conv_fcn):
+    X_test = data[2]
+    clf = conv_fcn
     restored = pickle.loads(pickle.dumps(clf))
     assert_array_equal(restored.predict_proba(X_test), clf.predict_proba(X_test))
 

@@ -42,9 +42,11 @@ def small_data(data):
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("Estimator", [FCNClassifier, MDNClassifier])
-def test_numpy_path_agrees_with_keras_for_every_activation(Estimator, activation, small_data):
+def test_numpy_path_agrees_with_keras_for_every_activation(Estimator, activation, small_data,
+                                                           fitted_by_activation):
     X, y, X_test = small_data
-    est = Estimator((24, 12), activation=activation, epochs=1, random_state=0).fit(X, y)
+    # Estimator((24, 12), activation=activation, epochs=1, random_state=0) fitted on X, y
+    est = fitted_by_activation(Estimator, activation)
     log_proba = est.predict_log_proba(X_test)
     assert log_proba.dtype == np.float32
     assert_allclose(log_proba, keras_log_proba(est, X_test), rtol=2e-5, atol=2e-5)
@@ -117,9 +119,9 @@ def test_mixture_class_masses_against_a_float64_reference():
 
 
 @pytest.mark.parametrize("Estimator", [FCNClassifier, MDNClassifier])
-def test_prediction_is_independent_of_the_batch(Estimator, small_data):
+def test_prediction_is_independent_of_the_batch(Estimator, small_data, fitted_by_activation):
     X, y, X_test = small_data
-    est = Estimator((24, 12), epochs=1, random_state=0).fit(X, y)
+    est = fitted_by_activation(Estimator)  # Estimator((24, 12), epochs=1, random_state=0)
     batch = est.predict_proba(np.tile(X_test, (40, 1)))[: len(X_test)]
     alone = np.concatenate([est.predict_proba(X_test[i : i + 1]) for i in range(len(X_test))])
     assert_array_equal(alone, batch)
@@ -127,9 +129,10 @@ def test_prediction_is_independent_of_the_batch(Estimator, small_data):
     assert_array_equal(pairs, batch)
 
 
-def test_pickled_estimator_predicts_the_same_and_rebuilds_model_on_demand(small_data):
+def test_pickled_estimator_predicts_the_same_and_rebuilds_model_on_demand(
+        small_data, fitted_by_activation):
     X, y, X_test = small_data
-    mdn = MDNClassifier((16,), epochs=1, random_state=0).fit(X, y)
+    mdn = fitted_by_activation(MDNClassifier)  # fitted on X, y for one epoch; only read here
     loaded = pickle.loads(pickle.dumps(mdn))
     assert_array_equal(loaded.predict_proba(X_test), mdn.predict_proba(X_test))
     p, q = loaded.mixture_params(X_test), mdn.mixture_params(X_test)

@@ -26,7 +26,7 @@ MIN_TEXT_PX = 10
 
 
 @pytest.fixture(scope="module")
-def study(tmp_path_factory):
+def study(tmp_path_factory, study_fits_once):
     """Every step at 2 epochs; min_accuracy 0.99, which 2 epochs on 5,000 images miss."""
     train, test = load_mnist_sample("train"), load_mnist_sample("test")
     lines = []

@@ -394,20 +394,40 @@ def test_the_serving_process_never_imports_tensorflow(run_python, model_path):
 
 def test_the_command_line_fails_clearly(run_python, tmp_path):
     (tmp_path / "junk.joblib").write_bytes(b"junk")
+    junk = str(tmp_path / "junk.joblib")
+    commands = [["serve", "--model", junk], ["serve", "--model", junk, "--workers", "0"],
+                ["serve", "--help"]]
+    no_shipped_model = importlib.util.find_spec("skmnist.pretrained") is None
+    if no_shipped_model:
+        commands.append(["serve"])
+    # One fresh interpreter runs each command line in turn and records what it printed and
+    # the status `sys.exit(main(argv))` would exit with (an int, or argparse's SystemExit).
     code = """
-        import sys
+        import contextlib, io, json, sys
         from skmnist.cli import main
-        sys.exit(main(sys.argv[1:]))
+        results = []
+        for argv in json.loads(sys.argv[1]):
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    status = main(argv)
+                except SystemExit as exc:
+                    status = exc.code
+            status = 0 if status is None else status if isinstance(status, int) else 1
+            results.append((status, out.getvalue(), err.getvalue()))
+        print(json.dumps(results))
     """
-    done = run_python(code, "serve", "--model", tmp_path / "junk.joblib")
-    assert done.returncode == 1 and "cannot load a model" in done.stderr
-    done = run_python(code, "serve", "--model", tmp_path / "junk.joblib", "--workers", "0")
-    assert done.returncode == 2 and "--workers must be at least 1" in done.stderr
-    done = run_python(code, "serve", "--help")
-    assert done.returncode == 0 and "--max-pixels" in done.stdout
-    if importlib.util.find_spec("skmnist.pretrained") is None:
-        done = run_python(code, "serve")
-        assert done.returncode == 1 and "no shipped model" in done.stderr
+    done = run_python(code, json.dumps(commands))
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)
+    assert len(results) == len(commands)
+    (status, _, err), (status_workers, _, err_workers), (status_help, out_help, _) = results[:3]
+    assert status == 1 and "cannot load a model" in err
+    assert status_workers == 2 and "--workers must be at least 1" in err_workers
+    assert status_help == 0 and "--max-pixels" in out_help
+    if no_shipped_model:
+        status, _, err = results[3]
+        assert status == 1 and "no shipped model" in err
 
 
 def test_the_batcher_predicts_waiting_calls_together_and_isolates_a_failure():
