@@ -152,24 +152,8 @@ def serve_table():
     return "\n".join(lines)
 
 
-def train_table():
-    """The performance page's training table and targets, from ``train.json``."""
-    results = _load("train")
-    machine = results["machine"]
-    return "\n".join([
-        _measured_by(results, lambda date: date[:16].replace("T", " "))
-        + f" UTC; {machine['cpu_count']} cores; TensorFlow {machine['tensorflow']}, "
-        f"NumPy {machine['numpy']}). Full MNIST; dense contenders "
-        f"{results['epochs']['dense']} epochs, convolutional ones "
-        f"{results['epochs']['conv']}; each fit in a fresh process:",
-        "",
-        results["markdown"],
-    ])
-
-
 # name -> (page, generator)
 TABLES = {
-    "train": ("docs/user_guide/performance.md", train_table),
     "serve": ("docs/user_guide/serving.md", serve_table),
     "pretrained": ("docs/user_guide/shipped_model.md", pretrained_tables),
     "ood fcn": ("docs/user_guide/novelty.md", lambda: ood_table("fcn")),
