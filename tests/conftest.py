@@ -187,26 +187,42 @@ def study_fits_once(_study_fits):
 
 
 @pytest.fixture(scope="session")
-def fitted_by_activation():
-    """``get(Estimator, activation="relu")``: ``Estimator((24, 12), activation=activation,
-    epochs=1, random_state=0)`` fitted on the first 300 scaled images of the embedded
-    sample, trained once per session.
+def fitted_on_sample():
+    """``get(Estimator, n_rows=500, **params)``: ``Estimator(**params)`` fitted on the first
+    ``n_rows`` images of the embedded sample scaled to [0, 1] (the rows of the ``data``
+    fixture), trained once per session.
 
-    For tests that only read the network (its NumPy, Keras and ONNX forward passes:
-    test_inference.py, test_onnx.py); a test that trains further fits its own.
+    For tests that only read the network (predict, export, draw it); a test that trains it
+    further, or changes it otherwise, fits its own.
     """
     from skmnist.datasets import load_mnist_sample
     from skmnist.preprocessing import PixelScaler
 
     X, y = load_mnist_sample(return_X_y=True)
-    X, y = PixelScaler().transform(X[:300]), y[:300]
     fitted = {}
 
+    def get(Estimator, n_rows=500, **params):
+        key = (Estimator, n_rows, tuple(sorted(params.items())))
+        if key not in fitted:
+            fitted[key] = Estimator(**params).fit(PixelScaler().transform(X[:n_rows]),
+                                                  y[:n_rows])
+        return fitted[key]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def fitted_by_activation(fitted_on_sample):
+    """``get(Estimator, activation="relu")``: ``Estimator((24, 12), activation=activation,
+    epochs=1, random_state=0)`` fitted on the first 300 scaled images of the embedded
+    sample, trained once per session (see fitted_on_sample).
+
+    Its NumPy, Keras and ONNX forward passes are compared in test_inference.py and
+    test_onnx.py.
+    """
+
     def get(Estimator, activation="relu"):
-        if (Estimator, activation) not in fitted:
-            fitted[Estimator, activation] = Estimator(
-                (24, 12), activation=activation, epochs=1, random_state=0
-            ).fit(X, y)
-        return fitted[Estimator, activation]
+        return fitted_on_sample(Estimator, 300, hidden_layer_sizes=(24, 12),
+                                activation=activation, epochs=1, random_state=0)
 
     return get

@@ -34,11 +34,12 @@ def close_figures():
 
 
 @pytest.fixture(scope="module")
-def fcn(data):
+def fcn(fitted_on_sample):
+    """An FCN fitted on the data's 500 training images (the session's: test_stress.py
+    predicts with it)."""
     from skmnist import FCNClassifier
 
-    X, y, _, _ = data
-    return FCNClassifier(hidden_layer_sizes=(16,), epochs=2, random_state=0).fit(X, y)
+    return fitted_on_sample(FCNClassifier, hidden_layer_sizes=(16,), epochs=2, random_state=0)
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,10 @@ SMALL = dict(hidden_layer_sizes=(16,), random_state=0)
 
 
 @pytest.fixture(scope="module")
-def fitted(data):
-    X, y, X_test, _ = data
-    return FCNClassifier(epochs=2, **SMALL).fit(X, y), X_test
+def fitted(data, fitted_on_sample):
+    """``FCNClassifier(epochs=2, **SMALL)`` fitted on the data's 500 training images (the
+    session's: test_plotting.py draws it), and the test images. Only read by the tests."""
+    return fitted_on_sample(FCNClassifier, epochs=2, **SMALL), data[2]
 
 
 # ------------------------------------------------------------------------ concurrent prediction
