@@ -233,3 +233,32 @@ def test_aligned_empty():
         a = aligned_empty(shape, dtype)
         assert a.shape == shape and a.dtype == dtype and a.flags.c_contiguous
         assert a.size == 0 or is_aligned(a)
+
+
+def test_large_data_batches_are_the_same_whether_pixels_are_shared_or_copied(numpy_batches):
+    # Large training sets are batched from an index generator, TensorFlow gathering from
+    # the pixels' own memory when it can be shared (aligned, writeable, C-ordered float32),
+    # and from a generator of copied rows otherwise: both give the same shuffled batches,
+    # epoch after epoch, so a fit does not depend on how the caller's array sits in memory.
+    rng = np.random.RandomState(0)
+    shared = aligned_empty((300, 12), np.float32, 64)
+    shared[:] = rng.rand(300, 12)
+    copied = np.empty((300, 13), np.float32)[:, 1:]  # not C-ordered: cannot be shared
+    copied[:] = shared
+    y = (np.arange(300) % 3).astype(np.int32)
+    rows = np.arange(300)
+    assert _training_data._shared_tensors((shared, y)) is not None
+    assert _training_data._shared_tensors((copied, y)) is None
+
+    def epochs(X):
+        dataset = _training_data.batches(X, y, None, rows, 32, 5)
+        return [[(xb.numpy(), yb.numpy()) for xb, yb in dataset] for _ in range(2)]
+
+    a, b = epochs(shared), epochs(copied)
+    assert [len(epoch) for epoch in a] == [len(epoch) for epoch in b] == [10, 10]
+    for epoch_a, epoch_b in zip(a, b):
+        for (xa, ya), (xb, yb) in zip(epoch_a, epoch_b):
+            assert_array_equal(xa, xb)
+            assert_array_equal(ya, yb)
+    assert not np.array_equal(a[0][0][0], a[1][0][0])  # reshuffled every epoch
+    assert sorted(np.concatenate([yb for _, yb in a[0]])) == sorted(y)  # every row once
